@@ -1,0 +1,44 @@
+// Plain option structs for the adapters (filled by config/, which must not see Asio or paho).
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+namespace hypnic {
+
+struct TlsOptions {
+    bool enabled = false;
+    std::string ca_file;
+    std::string cert_file;
+    std::string key_file;
+    bool verify = true;  ///< verify the server certificate and host name
+};
+
+struct MqttOptions {
+    std::string url = "tcp://localhost:1883";  ///< tcp://host:port | ssl://host:port | mqtt:// | mqtts://
+    std::string base_topic = "hypnic";
+    std::string client_id;        ///< stable id; default "hypnic-<hostname>"
+    std::string username;
+    std::string password;         ///< resolved from password / password_file / password_env; never logged
+    int keepalive_s = 30;
+    int qos = 1;                  ///< subscriptions
+    bool clean_session = false;   ///< persistent session: the broker queues sensor data while down
+    int reconnect_min_s = 1;
+    int reconnect_max_s = 60;
+    std::size_t max_payload_bytes = 256 * 1024;
+    TlsOptions tls;
+};
+
+struct HomeAssistantOptions {
+    bool enabled = true;
+    std::string discovery_prefix = "homeassistant";
+    std::string status_topic = "homeassistant/status";
+    bool device_discovery = true;  ///< false: per-entity discovery for Home Assistant older than 2024.11
+    double announce_delay_max_s = 5;  ///< random delay before re-announcing after HA's birth message
+};
+
+struct LogOptions {
+    std::string level = "info";  ///< trace | debug | info | warn | error
+};
+
+}  // namespace hypnic

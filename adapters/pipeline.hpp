@@ -1,0 +1,54 @@
+// MQTT message → decoder → Plugin → rendered publications: the one path shared by `run` and `replay`.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "adapters/options.hpp"
+#include "plugin/plugin.hpp"
+
+namespace hypnic {
+
+/// Rejected-message counters, per topic and reason ("json", "range", "too_large", "duplicate", ...).
+struct RejectCounters {
+    std::map<std::pair<std::string, std::string>, std::uint64_t> by_topic_reason;
+    std::uint64_t total = 0;
+};
+
+/// A rejected message, for rate-limited logging by the caller.
+struct Rejection {
+    std::string topic;
+    std::string reason;   ///< short code
+    std::string detail;   ///< human-readable: what, where, why
+};
+
+class Pipeline {
+public:
+    Pipeline(const MqttOptions& mqtt, const PluginParams& params, const Zone& zone, History& history);
+    ~Pipeline();
+
+    /// Topic filters to subscribe to (sensor topics, built-in log and control topics).
+    std::vector<std::string> subscriptions() const;
+    /// One incoming message. Appends rendered publications; returns a rejection when the payload
+    /// was refused (nothing else happens then).
+    std::optional<Rejection> on_message(std::string_view topic, std::string_view payload, UnixS arrival,
+                                        std::vector<Publication>& out);
+    /// Clock tick.
+    void on_time(UnixS now, std::vector<Publication>& out);
+    UnixS next_wakeup() const;
+    /// Every retained publication of the current state (after a (re)connect).
+    void retained(UnixS now, std::vector<Publication>& out) const;
+    void checkpoint();
+    const RejectCounters& rejects() const;
+    Plugin& plugin();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace hypnic

@@ -1,0 +1,10 @@
+# Compiler warnings and sanitizers shared by every hypnic target.
+add_library(hypnic_warnings INTERFACE)
+target_compile_options(hypnic_warnings INTERFACE -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor)
+if(HYPNIC_WERROR)
+  target_compile_options(hypnic_warnings INTERFACE -Werror)
+endif()
+if(HYPNIC_SANITIZE)
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=address,undefined)
+endif()

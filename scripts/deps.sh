@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages hypnic builds and tests with (only what is missing).
+set -euo pipefail
+PKGS=(build-essential cmake ninja-build pkg-config git python3
+      libpaho-mqttpp-dev libpaho-mqtt-dev libyaml-cpp-dev catch2
+      libboost1.81-dev libboost-json1.81-dev libsqlite3-dev libhowardhinnant-date-dev tzdata
+      libcli11-dev libspdlog-dev mosquitto mosquitto-clients libbenchmark-dev)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "deps: installing ${missing[*]}" >&2
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
