@@ -44,6 +44,8 @@ struct DetectorParams {
     double gravity_shift_deg = 3;   ///< posture change: gravity vector turns by at least this
     bool plm_wasm2016 = true;       ///< WASM 2016 (10–90 s); false: AASM 2007 (5–90 s)
     int plm_min_run = 4;            ///< at least this many LMs form a series
+    double release_frac = 0.2;      ///< a movement younger than twitch_max_s ends below this share of its peak (cuts mattress ringing)
+    double max_movement_s = 120;    ///< continuous activity longer than this is closed and taught to the noise floor (fan, pump)
 };
 
 /// Nights: phases, onset, closing.
@@ -55,6 +57,11 @@ struct NightParams {
     double bathroom_trip_max_min = 20;   ///< out of bed for less than this does not end the night
     double min_in_bed_min = 60;          ///< shorter stays in bed are not nights
     int evening_start_hour = 15;         ///< local times before this belong to the previous evening's night
+    double wake_moving_s = 5;            ///< bed sensor: a minute with this many seconds of movement is wake
+    double min_minute_coverage = 0.5;    ///< bed sensor: a minute with less raw data (0..1) is missing
+    double data_stopped_min = 90;        ///< no data for this long after sleep closes the night
+    double bleed_window_s = 0.5;         ///< partner bleed: starts this close (±s) ...
+    double bleed_ratio = 2;              ///< ...with a partner peak this many times higher are the partner's
 };
 
 /// Twitch-heavy verdict and baseline.

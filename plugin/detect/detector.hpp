@@ -25,6 +25,7 @@ struct EpochActivity {
     double epoch_s = 60;
     double activity = 0;   ///< dimensionless count-like activity (see docs/detection.md)
     double coverage = 0;   ///< share of the epoch that had samples, 0..1
+    double active_s = 0;   ///< seconds of the epoch spent inside a detected movement
 };
 
 /// Feeds batches in time order; emits a movement once it has ended (plus the merge gap).

@@ -1,0 +1,505 @@
+// Streaming movement detector: median detrend, RMS envelope, adaptive noise floor, hysteresis, classification.
+#include "plugin/detect/detector.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <limits>
+#include <optional>
+
+namespace hypnic {
+
+namespace {
+
+using Vec3 = std::array<double, 3>;
+
+constexpr double PI = 3.14159265358979323846;
+constexpr double MAD_TO_SIGMA = 1.4826;
+// Gravity is averaged over blocks of this length; pre/post windows are whole blocks.
+constexpr double GRAVITY_BLOCK_S = 0.25;
+constexpr std::size_t GRAVITY_BLOCKS = 24;  // 6 s of history
+// Posture before a movement: [onset - 1.5 s, onset - 0.25 s]; after: [end + 0.25 s, end + 1.5 s].
+constexpr double GRAVITY_GUARD_S = 0.25;
+constexpr double GRAVITY_SPAN_S = 1.5;
+// Quiet seconds needed before the measured floor replaces the absolute bound.
+constexpr std::size_t MIN_FLOOR_SECONDS = 5;
+// A gravity estimate below this magnitude (g) is not a posture (free fall, scalar sensor, junk).
+constexpr double MIN_GRAVITY_G = 0.2;
+
+/// Centred running median over an odd number of samples: O(window) per sample, no allocation
+/// after construction.
+class RunningMedian {
+public:
+    void reset(std::size_t window, double fill) {
+        ring_.assign(window, fill);
+        sorted_.assign(window, fill);
+        head_ = 0;
+    }
+    void push(double x) {
+        const double old = ring_[head_];
+        ring_[head_] = x;
+        head_ = (head_ + 1) % ring_.size();
+        auto it = std::lower_bound(sorted_.begin(), sorted_.end(), old);
+        sorted_.erase(it);
+        sorted_.insert(std::upper_bound(sorted_.begin(), sorted_.end(), x), x);
+    }
+    double median() const { return sorted_[sorted_.size() / 2]; }
+    /// The sample in the middle of the window (the one the median is centred on).
+    double centre() const { return ring_[(head_ + ring_.size() / 2) % ring_.size()]; }
+
+private:
+    std::vector<double> ring_;
+    std::vector<double> sorted_;
+    std::size_t head_ = 0;
+};
+
+double median_of(std::vector<double>& v) {
+    if (v.empty()) return 0;
+    const auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
+    std::nth_element(v.begin(), mid, v.end());
+    return *mid;
+}
+
+double angle_deg(const Vec3& a, const Vec3& b) {
+    const double na = std::sqrt(a[0] * a[0] + a[1] * a[1] + a[2] * a[2]);
+    const double nb = std::sqrt(b[0] * b[0] + b[1] * b[1] + b[2] * b[2]);
+    if (na < MIN_GRAVITY_G || nb < MIN_GRAVITY_G) return 0;
+    const double c = std::clamp((a[0] * b[0] + a[1] * b[1] + a[2] * b[2]) / (na * nb), -1.0, 1.0);
+    return std::acos(c) * 180.0 / PI;
+}
+
+struct GravityBlock {
+    double start = 0;
+    Vec3 mean{};
+};
+
+/// A movement being tracked or waiting for its merge gap / posture read-out.
+struct Candidate {
+    double start = 0;
+    double last_above = 0;   // centre time of the last sample above the off level
+    double peak = 0;
+    std::optional<Vec3> pre_gravity;
+    bool released = false;   // ended by the ringing rule (release_frac) rather than the floor
+};
+
+}  // namespace
+
+struct Detector::Impl {
+    DetectorParams p;
+    double epoch_s;
+
+    // Stream configuration (changes reset the filters).
+    double hz = 0;
+    double dt = 0;
+    int channels = 0;
+    std::size_t half = 0;        // median half window, samples
+    std::size_t env_len = 1;     // envelope window, samples
+
+    // Segment state: a segment is a gap-free run of samples.
+    bool in_segment = false;
+    double seg_start = 0;        // time of the segment's first sample
+    double last_t = 0;           // time of the last raw sample pushed
+    std::size_t pushed = 0;      // raw samples pushed in this segment (padding excluded)
+    Vec3 last_raw{};
+    std::array<RunningMedian, 3> med;
+
+    // Envelope: trailing mean of |v|^2.
+    std::vector<double> env_ring;
+    std::size_t env_head = 0;
+    std::size_t env_count = 0;
+    double env_sum = 0;
+
+    // Noise floor: per quiet second, median and MAD of the envelope.
+    std::vector<double> sec_vals;
+    long long sec_index = std::numeric_limits<long long>::min();
+    bool sec_quiet = true;
+    std::vector<double> floor_medians;
+    std::vector<double> floor_mads;
+    std::size_t floor_head = 0;
+    std::size_t floor_filled = 0;
+    double on_thr = 0;
+    double off_thr = 0;
+    double floor_med = 0;
+    bool stuck = false;          // activity outlived max_movement_s: the floor is learning it
+
+    // Gravity blocks.
+    std::array<GravityBlock, GRAVITY_BLOCKS> blocks{};
+    std::size_t block_head = 0;
+    std::size_t block_count = 0;
+    long long block_index = std::numeric_limits<long long>::min();
+    Vec3 block_sum{};
+    std::size_t block_n = 0;
+
+    // Movement state.
+    bool active = false;
+    Candidate cur;
+    std::optional<Candidate> pending;
+    double last_end = -1e300;    // end of the last movement, for quiet-second bookkeeping
+
+    // Epochs.
+    long long epoch_index = std::numeric_limits<long long>::min();
+    EpochActivity epoch;
+    std::vector<EpochActivity> done_epochs;
+
+    Impl(const DetectorParams& params, double epoch_len_s) : p(params), epoch_s(epoch_len_s > 0 ? epoch_len_s : 60) {
+        const std::size_t n = static_cast<std::size_t>(std::max(1.0, std::round(p.noise_window_s)));
+        floor_medians.assign(n, 0);
+        floor_mads.assign(n, 0);
+        update_thresholds();
+    }
+
+    bool is_accel() const { return channels == 3; }
+
+    void configure(double rate_hz, int nch) {
+        hz = rate_hz;
+        dt = 1.0 / rate_hz;
+        channels = nch;
+        const double median_window_s = 0.5 / std::max(0.05, p.highpass_hz);
+        half = static_cast<std::size_t>(std::max(1.0, std::round(0.5 * median_window_s * hz)));
+        env_len = static_cast<std::size_t>(std::max(3.0, std::round(p.envelope_ms / 1000.0 * hz)));
+        env_ring.assign(env_len, 0);
+        sec_vals.clear();
+        sec_vals.reserve(static_cast<std::size_t>(hz) + 2);
+        update_thresholds();
+    }
+
+    void update_thresholds() {
+        const bool known = floor_filled >= std::min(MIN_FLOOR_SECONDS, floor_medians.size());
+        double sigma = 0;
+        floor_med = 0;
+        if (known && floor_filled > 0) {
+            std::vector<double> m(floor_medians.begin(), floor_medians.begin() + static_cast<std::ptrdiff_t>(floor_filled));
+            std::vector<double> d(floor_mads.begin(), floor_mads.begin() + static_cast<std::ptrdiff_t>(floor_filled));
+            floor_med = median_of(m);
+            sigma = MAD_TO_SIGMA * median_of(d);
+        }
+        if (channels == 1) {
+            // Scalar sensors have no physical unit: thresholds are purely relative to the floor,
+            // and nothing is detected before the floor is known.
+            if (!known) {
+                on_thr = off_thr = std::numeric_limits<double>::infinity();
+                return;
+            }
+            const double tiny = 1e-12;
+            on_thr = std::max({floor_med + p.on_k * sigma, 2.0 * floor_med, tiny});
+            off_thr = std::min(on_thr, std::max({floor_med + p.off_k * sigma, 1.5 * floor_med, tiny}));
+            return;
+        }
+        const double min_off = p.on_k > 0 ? p.min_on_g * p.off_k / p.on_k : p.min_on_g;
+        on_thr = std::max(p.min_on_g, known ? floor_med + p.on_k * sigma : 0.0);
+        off_thr = std::min(on_thr, std::max(min_off, known ? floor_med + p.off_k * sigma : 0.0));
+    }
+
+    // ---- segments -------------------------------------------------------------------------
+
+    void start_segment(double t, const Vec3& x) {
+        in_segment = true;
+        seg_start = t;
+        last_t = t - dt;
+        pushed = 0;
+        for (int c = 0; c < channels; ++c) med[static_cast<std::size_t>(c)].reset(2 * half + 1, x[static_cast<std::size_t>(c)]);
+        std::fill(env_ring.begin(), env_ring.end(), 0.0);
+        env_head = 0;
+        env_count = 0;
+        env_sum = 0;
+        block_count = 0;
+        block_index = std::numeric_limits<long long>::min();
+        block_sum = {};
+        block_n = 0;
+    }
+
+    /// Ends the current segment: pads the median window so the last samples are processed, then
+    /// ends any movement (a gap never joins two movements).
+    void end_segment(std::vector<DetectedMovement>& out) {
+        if (!in_segment) return;
+        const double t_last = last_t;
+        for (std::size_t i = 0; i < half && pushed > 0; ++i) push_raw(t_last + static_cast<double>(i + 1) * dt, last_raw, true, out);
+        if (active) close_active(out);
+        finalize_pending(out, true);
+        close_second();
+        in_segment = false;
+        last_t = t_last;
+    }
+
+    // ---- per sample --------------------------------------------------------------------------
+
+    void push_raw(double t, const Vec3& x, bool padding, std::vector<DetectedMovement>& out) {
+        for (int c = 0; c < channels; ++c) med[static_cast<std::size_t>(c)].push(x[static_cast<std::size_t>(c)]);
+        if (!padding) {
+            ++pushed;
+            last_t = t;
+            last_raw = x;
+        }
+        // The centre sample of the window is `half` samples back.
+        const double tc = t - static_cast<double>(half) * dt;
+        if (tc < seg_start - 1e-9) return;  // window still filling with the first sample's copies
+        Vec3 v{};
+        Vec3 raw{};
+        double e2 = 0;
+        for (int c = 0; c < channels; ++c) {
+            const auto k = static_cast<std::size_t>(c);
+            raw[k] = med[k].centre();
+            v[k] = raw[k] - med[k].median();
+            e2 += v[k] * v[k];
+        }
+        process(tc, raw, e2, out);
+    }
+
+    void process(double tc, const Vec3& raw, double e2, std::vector<DetectedMovement>& out) {
+        env_sum += e2 - env_ring[env_head];
+        env_ring[env_head] = e2;
+        env_head = (env_head + 1) % env_len;
+        if (env_count < env_len) ++env_count;
+        if (env_head == 0) {  // re-sum once per window so rounding never accumulates
+            env_sum = 0;
+            for (double q : env_ring) env_sum += q;
+        }
+        const double env = std::sqrt(std::max(0.0, env_sum) / static_cast<double>(env_len));
+
+        track_second(tc);
+        track_gravity(tc, raw);
+        step_state(tc, env, out);
+        track_epoch(tc, env);
+        sec_vals.push_back(env);
+        if (active || tc - last_end < 1.0) sec_quiet = false;
+    }
+
+    void track_second(double tc) {
+        const auto s = static_cast<long long>(std::floor(tc));
+        if (s != sec_index) {
+            close_second();
+            sec_index = s;
+            sec_quiet = true;
+            sec_vals.clear();
+        }
+    }
+
+    /// Teaches the floor one second of envelope when it was quiet (or when activity is stuck on).
+    void close_second() {
+        // Only whole seconds teach the floor: a second needs most of its samples.
+        if ((sec_quiet || stuck) && hz > 0 && static_cast<double>(sec_vals.size()) >= 0.8 * hz) {
+            std::vector<double>& v = sec_vals;
+            const double m = median_of(v);
+            for (double& q : v) q = std::abs(q - m);
+            const double mad = median_of(v);
+            floor_medians[floor_head] = m;
+            floor_mads[floor_head] = mad;
+            floor_head = (floor_head + 1) % floor_medians.size();
+            if (floor_filled < floor_medians.size()) ++floor_filled;
+            update_thresholds();
+        }
+        sec_vals.clear();
+    }
+
+    void track_gravity(double tc, const Vec3& raw) {
+        const auto b = static_cast<long long>(std::floor(tc / GRAVITY_BLOCK_S));
+        if (b != block_index) {
+            if (block_n > 0) {
+                GravityBlock& g = blocks[block_head];
+                g.start = static_cast<double>(block_index) * GRAVITY_BLOCK_S;
+                for (std::size_t k = 0; k < 3; ++k) g.mean[k] = block_sum[k] / static_cast<double>(block_n);
+                block_head = (block_head + 1) % GRAVITY_BLOCKS;
+                if (block_count < GRAVITY_BLOCKS) ++block_count;
+            }
+            block_index = b;
+            block_sum = {};
+            block_n = 0;
+        }
+        for (std::size_t k = 0; k < 3; ++k) block_sum[k] += raw[k];
+        ++block_n;
+    }
+
+    /// Mean of the completed gravity blocks lying wholly inside [from, to].
+    std::optional<Vec3> gravity_between(double from, double to) const {
+        Vec3 sum{};
+        int n = 0;
+        for (std::size_t i = 0; i < block_count; ++i) {
+            const GravityBlock& g = blocks[(block_head + GRAVITY_BLOCKS - 1 - i) % GRAVITY_BLOCKS];
+            if (g.start >= from - 1e-9 && g.start + GRAVITY_BLOCK_S <= to + 1e-9) {
+                for (std::size_t k = 0; k < 3; ++k) sum[k] += g.mean[k];
+                ++n;
+            }
+        }
+        if (n == 0) return std::nullopt;
+        for (double& q : sum) q /= n;
+        return sum;
+    }
+
+    void step_state(double tc, double env, std::vector<DetectedMovement>& out) {
+        if (stuck) {
+            // The floor is catching up with a lasting change (a fan, a pump): no movements until
+            // the envelope is back under the off level.
+            if (env < off_thr) stuck = false;
+            return;
+        }
+        if (!active) {
+            if (pending && tc - pending->last_above > std::max(p.merge_gap_s, GRAVITY_SPAN_S)) finalize_pending(out, false);
+            double on_eff = on_thr;
+            const bool in_gap = pending && tc - pending->last_above <= p.merge_gap_s;
+            // After the ringing rule ended a short movement, only a new rise above that level
+            // (not the decaying ringing itself) continues it.
+            if (in_gap && pending->released) on_eff = std::max(on_eff, p.release_frac * pending->peak);
+            if (env > on_eff) {
+                if (in_gap) {
+                    cur = *pending;
+                    cur.released = false;
+                    pending.reset();
+                } else {
+                    finalize_pending(out, false);
+                    cur = Candidate{};
+                    cur.start = tc;
+                    if (is_accel()) cur.pre_gravity = gravity_between(tc - GRAVITY_SPAN_S, tc - GRAVITY_GUARD_S);
+                }
+                cur.peak = std::max(cur.peak, env);
+                cur.last_above = tc;
+                active = true;
+            }
+            return;
+        }
+        cur.peak = std::max(cur.peak, env);
+        double off_eff = off_thr;
+        bool ringing_rule = false;
+        if (tc - cur.start < p.twitch_max_s && p.release_frac * cur.peak > off_eff) {
+            off_eff = p.release_frac * cur.peak;
+            ringing_rule = true;
+        }
+        if (env >= off_eff) {
+            cur.last_above = tc;
+        } else {
+            cur.released = ringing_rule;
+            close_active(out);
+            return;
+        }
+        if (tc - cur.start > p.max_movement_s) {
+            close_active(out);
+            finalize_pending(out, true);
+            stuck = true;
+        }
+    }
+
+    void close_active(std::vector<DetectedMovement>&) {
+        active = false;
+        pending = cur;
+        last_end = cur.last_above;
+    }
+
+    void finalize_pending(std::vector<DetectedMovement>& out, bool cut_short) {
+        if (!pending) return;
+        const Candidate& c = *pending;
+        DetectedMovement m;
+        m.start = c.start;
+        const double env_window_s = static_cast<double>(env_len) * dt;
+        // The trailing envelope outlasts the movement by up to one window: take half of it back.
+        m.duration_s = std::max(dt, c.last_above - c.start + dt - 0.5 * env_window_s);
+        m.peak_g = c.peak;
+        if (is_accel() && c.pre_gravity) {
+            std::optional<Vec3> post = gravity_between(c.last_above + GRAVITY_GUARD_S, c.last_above + GRAVITY_SPAN_S);
+            if (!post && !cut_short) post = gravity_between(c.last_above, c.last_above + GRAVITY_SPAN_S);
+            if (post) m.gravity_shift = angle_deg(*c.pre_gravity, *post) >= p.gravity_shift_deg;
+        }
+        if (m.duration_s < p.twitch_max_s)
+            m.type = MovementType::twitch;
+        else if (m.duration_s > p.lm_max_s || (m.duration_s >= p.large_min_s && m.gravity_shift))
+            m.type = MovementType::large_movement;
+        else
+            m.type = MovementType::limb_movement;
+        out.push_back(m);
+        pending.reset();
+    }
+
+    void track_epoch(double tc, double env) {
+        const auto e = static_cast<long long>(std::floor(tc / epoch_s));
+        if (e != epoch_index) {
+            if (epoch_index != std::numeric_limits<long long>::min() && epoch.coverage > 0) done_epochs.push_back(finished_epoch());
+            epoch_index = e;
+            epoch = EpochActivity{};
+            epoch.start = static_cast<double>(e) * epoch_s;
+            epoch.epoch_s = epoch_s;
+        }
+        epoch.coverage += dt;  // seconds for now; a share once finished
+        if (active) {
+            epoch.active_s += dt;
+            if (on_thr > 0 && std::isfinite(on_thr)) epoch.activity += dt * env / on_thr;
+        }
+    }
+
+    EpochActivity finished_epoch() const {
+        EpochActivity e = epoch;
+        e.coverage = std::clamp(e.coverage / epoch_s, 0.0, 1.0);
+        return e;
+    }
+
+    // ---- batches ------------------------------------------------------------------------------
+
+    template <class Sample>
+    void feed(double t0, double rate_hz, std::size_t n, int nch, Sample sample, std::vector<DetectedMovement>& out) {
+        if (!(rate_hz > 0) || !std::isfinite(rate_hz) || !std::isfinite(t0) || n == 0) return;
+        if (rate_hz != hz || nch != channels) {
+            end_segment(out);
+            configure(rate_hz, nch);
+        }
+        for (std::size_t i = 0; i < n; ++i) {
+            const double t = t0 + static_cast<double>(i) * dt;
+            Vec3 x{};
+            bool finite = true;
+            sample(i, x);
+            for (int c = 0; c < nch; ++c) finite = finite && std::isfinite(x[static_cast<std::size_t>(c)]);
+            if (!finite) {
+                // A broken sample is a hole in the data, never a value.
+                end_segment(out);
+                continue;
+            }
+            if (in_segment) {
+                if (t <= last_t + 0.5 * dt) continue;         // already consumed (re-delivery, overlap)
+                if (t > last_t + 1.5 * dt) end_segment(out);  // a gap ends everything in progress
+            } else if (pushed > 0 && t <= last_t + 0.5 * dt) {
+                continue;
+            }
+            if (!in_segment) start_segment(t, x);
+            push_raw(t, x, false, out);
+        }
+    }
+
+    void flush(double t, std::vector<DetectedMovement>& out) {
+        end_segment(out);
+        if (epoch_index != std::numeric_limits<long long>::min() && epoch.coverage > 0 && t >= epoch.start + epoch_s) {
+            done_epochs.push_back(finished_epoch());
+            epoch = EpochActivity{};
+            epoch.start = epoch_index * epoch_s;
+            epoch.epoch_s = epoch_s;
+        }
+    }
+};
+
+Detector::Detector(const DetectorParams& params, double epoch_s) : impl_(std::make_unique<Impl>(params, epoch_s)) {}
+Detector::~Detector() = default;
+Detector::Detector(Detector&&) noexcept = default;
+Detector& Detector::operator=(Detector&&) noexcept = default;
+
+void Detector::feed(const AccelBatch& batch, std::vector<DetectedMovement>& out) {
+    impl_->feed(
+        batch.t0, batch.hz, batch.xyz_g.size(), 3,
+        [&](std::size_t i, Vec3& x) {
+            for (std::size_t k = 0; k < 3; ++k) x[k] = static_cast<double>(batch.xyz_g[i][k]);
+        },
+        out);
+}
+
+void Detector::feed(const ScalarBatch& batch, std::vector<DetectedMovement>& out) {
+    impl_->feed(
+        batch.t0, batch.hz, batch.v.size(), 1, [&](std::size_t i, Vec3& x) { x = {static_cast<double>(batch.v[i]), 0, 0}; },
+        out);
+}
+
+void Detector::take_epochs(std::vector<EpochActivity>& out) {
+    out.insert(out.end(), impl_->done_epochs.begin(), impl_->done_epochs.end());
+    impl_->done_epochs.clear();
+}
+
+void Detector::flush(UnixS t, std::vector<DetectedMovement>& out) { impl_->flush(t, out); }
+
+UnixS Detector::consumed_until() const { return impl_->pushed > 0 || impl_->in_segment ? impl_->last_t + impl_->dt : 0; }
+
+double Detector::sample_rate_hz() const { return impl_->hz; }
+
+}  // namespace hypnic
