@@ -1,56 +1,759 @@
-// One sleeper's night tracker (first cut: phases from presence and lights, movements passed through).
+// One sleeper's night tracker: phases, counted movements, sleep onset, onset window and closing.
 #include "plugin/night/sleeper.hpp"
 
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <limits>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "plugin/night/rules.hpp"
+#include "plugin/score/score.hpp"
 
 namespace hypnic::night {
 
 namespace {
 constexpr double INF = std::numeric_limits<double>::infinity();
-}
+constexpr double MINUTE_S = 60;
+// A bed movement is decided only once the raw stream is this far past its minute: movements are
+// emitted after they end (plus the merge gap), and partner-bleed checks hold them a little longer.
+constexpr double MINUTE_SETTLE_S = 75;
+// Own movements wait for the partner sensor to reach start + window + this before the bleed check;
+// a partner movement still running then is not waited for.
+constexpr double BLEED_HOLD_S = 11;
+// ...but never longer than this past their start (partner sensor silent or lagging).
+constexpr double BLEED_MAX_HOLD_S = 60;
+// Without a presence sensor: two movements this close put someone in bed.
+constexpr double SUSTAINED_MOVE_S = 120;
+constexpr double SUSTAINED_VIBRATION_S = 300;
+// Without a presence sensor: after a wake spell, this many bathroom-trip lengths of complete stillness
+// mean the bed is empty.
+constexpr double EMPTY_BED_FACTOR = 2;
+// PLM series are final once no limb movement can extend them (the longest allowed interval).
+constexpr double PLM_MAX_INTERVAL_S = 90;
+constexpr double STATE_MIN_INTERVAL_S = 1;
+
+long long minute_of(UnixS t) { return static_cast<long long>(std::floor(t / MINUTE_S)); }
+
+struct SensorState {
+    SensorKind kind = SensorKind::accel;
+    bool partner = false;
+    std::optional<Detector> detector;
+    // mask
+    bool mask_on = false;
+    // source
+    std::optional<UnixS> on_since;
+    bool fired = false;
+    // activity (wearable epochs): epoch index (floor(t / epoch_s)) -> count
+    double epoch_s = 0;
+    std::map<long long, double> counts;
+};
+
+struct Interval {
+    UnixS from = 0;
+    UnixS to = INF;
+};
+
+/// The night in progress.
+struct OpenNight {
+    UnixS in_bed = 0;
+    std::optional<UnixS> lights_out;
+    std::optional<UnixS> settle_start;
+    std::optional<UnixS> onset;
+    std::optional<UnixS> out_since;     // out of bed right now (bathroom trip or morning)
+    std::optional<UnixS> waking_since;  // last entry into the waking phase
+    std::vector<Interval> away;         // bathroom trips that ended
+    std::vector<std::pair<UnixS, Phase>> phases;
+    std::vector<MovementEvent> events;  // counted movements (not plm_series)
+    std::vector<LimbMovement> lms;
+    std::vector<double> lm_peaks_g;
+    std::set<double> plm_published;     // series start times already published
+    std::map<long long, score::State> states;  // decided minute states since in-bed
+    TonightCounts counts;
+    UnixS last_move_end = -INF;
+    bool settle_by_signal = false;      // lights-out or sleep app, not the quiet-minute fallback
+    UnixS runs_from = 0;                // minutes starting before this do not count towards runs
+    // Tudor-Locke runs over decided minutes (minute index of the run start, length)
+    long long sleep_run_start = 0;
+    int sleep_run = 0;
+    long long wake_run_start = 0;
+    int wake_run = 0;
+};
+}  // namespace
 
 struct SleeperNight::Impl {
     const SleeperParams& p;
     const Zone& zone;
     History& history;
-    std::vector<std::optional<Detector>> detectors;
+    std::vector<SensorState> sensors;
+    bool has_presence = false, has_lights = false, has_raw = false, has_activity = false, has_vibration = false,
+         has_partner = false;
+
     Phase phase = Phase::out_of_bed;
     UnixS since = 0;
-    TonightCounts counts;
+    std::optional<bool> light_on;
+    std::optional<bool> presence;
+    std::vector<Interval> masks;
+    std::vector<DetectedMovement> partner_moves;
+    std::vector<DetectedMovement> held;  // own movements waiting for the partner-bleed check
+    std::optional<DetectedMovement> candidate;  // no presence sensor: first movement of a possible in-bed
+    std::optional<UnixS> vibration_candidate;
+    std::map<long long, BedMinute> minutes;
+    long long next_minute = std::numeric_limits<long long>::min();
+    std::optional<OpenNight> night;
     std::optional<NightSummary> last_night;
+    TonightCounts idle_counts;
+    UnixS last_data_t = -INF;       // latest data time seen (any sensor)
+    UnixS last_data_arrival = -INF; // arrival of the latest bed/presence data
+    UnixS now = -INF;
+    UnixS last_state_emit = -INF;
+    bool state_dirty = false;
     NightClosedHook hook;
 
     Impl(const SleeperParams& params, const Zone& z, History& h) : p(params), zone(z), history(h) {
         for (const auto& s : p.sensors) {
-            if (s.kind == SensorKind::accel || s.kind == SensorKind::scalar)
-                detectors.emplace_back(Detector(p.detector, 60));
-            else
-                detectors.emplace_back(std::nullopt);
+            SensorState st;
+            st.kind = s.kind;
+            st.partner = s.partner;
+            if (s.kind == SensorKind::accel || s.kind == SensorKind::scalar) {
+                st.detector.emplace(p.detector, MINUTE_S);
+                (s.partner ? has_partner : has_raw) = true;
+            }
+            if (!s.partner) {
+                has_presence |= s.kind == SensorKind::presence;
+                has_lights |= s.kind == SensorKind::lights;
+                has_activity |= s.kind == SensorKind::activity;
+                has_vibration |= s.kind == SensorKind::vibration;
+            }
+            sensors.push_back(std::move(st));
         }
         auto nights = history.recent_nights(p.id, 1);
         if (!nights.empty()) last_night = nights.back();
+    }
+
+    // -------------------------------------------------------------------------------------------
+    // Live state
+
+    const TonightCounts& counts() const { return night ? night->counts : idle_counts; }
+
+    void emit_state(std::vector<OutputBody>& out) {
+        out.push_back(LiveState{phase, since, counts()});
+        last_state_emit = now;
+        state_dirty = false;
+    }
+
+    void counts_changed(std::vector<OutputBody>& out) {
+        if (now - last_state_emit >= STATE_MIN_INTERVAL_S)
+            emit_state(out);
+        else
+            state_dirty = true;
     }
 
     void set_phase(Phase ph, UnixS t, std::vector<OutputBody>& out) {
         if (ph == phase) return;
         phase = ph;
         since = t;
-        out.push_back(LiveState{phase, since, counts});
+        if (night) night->phases.emplace_back(t, ph);
+        emit_state(out);  // every phase change is published at once
     }
 
-    void movements(std::size_t sensor, const std::vector<DetectedMovement>& ms, std::vector<OutputBody>& out) {
-        if (p.sensors[sensor].partner) return;
-        for (const auto& m : ms) {
+    Phase phase_at(UnixS t) const {
+        if (!night) return phase;
+        // Transitions found from minutes are dated back to the run start, so the list is not sorted.
+        Phase ph = Phase::out_of_bed;
+        UnixS best = -INF;
+        for (const auto& [at, p2] : night->phases)
+            if (at <= t && at >= best) {
+                best = at;
+                ph = p2;
+            }
+        return ph;
+    }
+
+    // -------------------------------------------------------------------------------------------
+    // The onset window: from lights-out (or settling start) to onset_window_after_min after onset.
+    // Before onset is known its end is open, so live events use the best knowledge so far.
+
+    std::optional<UnixS> window_start() const {
+        if (!night) return std::nullopt;
+        return night->settle_start;
+    }
+
+    bool in_window(UnixS t) const {
+        const auto ws = window_start();
+        if (!ws || t < *ws) return false;
+        if (night->onset) return t <= *night->onset + p.night.onset_window_after_min * 60;
+        return true;
+    }
+
+    // -------------------------------------------------------------------------------------------
+    // Night lifecycle
+
+    void start_night(UnixS t, std::vector<OutputBody>& out) {
+        night.emplace();
+        night->in_bed = t;
+        night->sleep_run_start = night->wake_run_start = minute_of(t);
+        night->runs_from = t;
+        phase = Phase::out_of_bed;  // so that set_phase publishes
+        set_phase(Phase::awake_in_bed, t, out);
+        if (light_on && !*light_on) begin_settling(t, true, out);
+    }
+
+    void begin_settling(UnixS t, bool by_signal, std::vector<OutputBody>& out) {
+        if (!night) return;
+        night->settle_start = t;
+        night->settle_by_signal = by_signal;
+        reset_runs(t);
+        set_phase(Phase::settling, t, out);
+    }
+
+    /// Sleep and wake runs restart with the first whole minute at or after t.
+    void reset_runs(UnixS t) {
+        night->sleep_run = night->wake_run = 0;
+        night->runs_from = t;
+    }
+
+    UnixS closing_deadline() const {
+        if (!night) return INF;
+        const LocalDate d = night_date(night->in_bed, zone, p.night.evening_start_hour);
+        const LocalDate next{std::chrono::sys_days(d) + std::chrono::days(1)};
+        return evening_start(next, zone, p.night.evening_start_hour);
+    }
+
+    double in_bed_s(UnixS until) const {
+        double s = until - night->in_bed;
+        for (const auto& a : night->away) s -= std::max(0.0, std::min(a.to, until) - a.from);
+        return s;
+    }
+
+    bool away_at(UnixS t) const {
+        for (const auto& a : night->away)
+            if (t >= a.from && t < a.to) return true;
+        return false;
+    }
+
+    /// Ends the night at `out_of_bed`: summary, history, hook; or drops a stay that was no night.
+    void close_night(UnixS out_of_bed, std::vector<OutputBody>& out) {
+        if (!night) return;
+        release_held(INF, out);
+        advance_minutes(INF, out);
+        check_plm(INF, out);
+        const bool is_night = night->onset && in_bed_s(out_of_bed) >= p.night.min_in_bed_min * 60;
+        if (is_night) {
+            NightSummary s = summarize(out_of_bed);
+            // A nap later the same evening-day must not replace the real night of that date.
+            auto prev = history.recent_nights(p.id, 1);
+            const bool shadowed = !prev.empty() && prev.back().night == s.night && prev.back().asleep_h > s.asleep_h;
+            if (!shadowed) {
+                history.save_night(p.id, s);
+                last_night = s;
+                out.push_back(s);
+                if (hook) hook(s, now, out);
+            }
+        }
+        night.reset();
+        history.put_state("night/" + p.id, "");
+        phase = Phase::waking;  // force a publication of out_of_bed below
+        set_phase(Phase::out_of_bed, out_of_bed, out);
+    }
+
+    NightSummary summarize(UnixS out_of_bed) const {
+        const auto& n = *night;
+        NightSummary s;
+        const LocalDate d = night_date(n.in_bed, zone, p.night.evening_start_hour);
+        s.night = format_date(d);
+        s.in_bed = n.in_bed;
+        s.lights_out = n.lights_out;
+        s.sleep_onset = n.onset;
+        s.out_of_bed = out_of_bed;
+        const UnixS ws = n.settle_start ? *n.settle_start : n.in_bed;
+        // Latency runs from lights-out (or the sleep app's start); without either, from getting into bed.
+        const UnixS latency_from = n.settle_start && n.settle_by_signal ? *n.settle_start : n.in_bed;
+        if (n.onset) s.onset_latency_min = (*n.onset - latency_from) / 60.0;
+        const UnixS we = n.onset ? *n.onset + p.night.onset_window_after_min * 60 : out_of_bed;
+        for (const auto& e : n.events) {
+            if (e.start >= out_of_bed) continue;
+            switch (e.type) {
+                case MovementType::twitch:
+                    ++s.twitches;
+                    if (e.start >= ws && e.start <= we) ++s.onset_twitches;
+                    break;
+                case MovementType::limb_movement: ++s.limb_movements; break;
+                case MovementType::large_movement: ++s.large_movements; break;
+                case MovementType::plm_series: break;
+            }
+        }
+        // Hours asleep: decided sleep minutes from onset to out of bed, bathroom trips excluded.
+        int sleep_min = 0;
+        if (n.onset) {
+            for (const auto& [m, st] : n.states) {
+                const UnixS t = m * MINUTE_S;
+                if (t < *n.onset || t >= out_of_bed || away_at(t)) continue;
+                if (st == score::State::sleep) ++sleep_min;
+            }
+        }
+        s.asleep_h = sleep_min / 60.0;
+        s.twitch_index = s.asleep_h > 0 ? s.twitches / s.asleep_h : 0;
+        const PlmResult plm = find_plm_series(n.lms, p.detector);
+        s.plm_series = static_cast<int>(plm.series.size());
+        s.plm_periodicity = plm.periodicity;
+        int plm_in_sleep = 0;
+        for (const auto& series : plm.series)
+            for (std::size_t i : series.members) {
+                if (i >= n.lms.size()) continue;
+                const UnixS t = n.lms[i].start;
+                if (!n.onset || t < *n.onset || t >= out_of_bed) continue;
+                auto it = n.states.find(minute_of(t));
+                if (it != n.states.end() && it->second == score::State::sleep) ++plm_in_sleep;
+            }
+        s.plm_index = s.asleep_h > 0 ? plm_in_sleep / s.asleep_h : 0;
+
+        auto prior = history.recent_nights(p.id, static_cast<std::size_t>(std::max(1, p.heavy.baseline_nights)) + 1);
+        prior.erase(std::remove_if(prior.begin(), prior.end(), [&](const NightSummary& x) { return x.night == s.night; }),
+                    prior.end());
+        const Verdict v = judge_heavy(s.onset_twitches, prior, p.heavy);
+        s.twitch_heavy = v.heavy;
+        s.heavy_reason = v.reason;
+        s.baseline = v.baseline;
+
+        const auto logs = history.factors_between(p.id, evening_start(d, zone, p.night.evening_start_hour), n.in_bed);
+        s.factors = summarize_factors(logs, n.in_bed, p.winddown.caffeine_cutoff_h, p.winddown.exercise_cutoff_h);
+        s.sensor_resolution = resolution();
+        s.coverage = coverage(out_of_bed);
+        return s;
+    }
+
+    std::string resolution() const {
+        char buf[96];
+        for (std::size_t i = 0; i < sensors.size(); ++i) {
+            const auto& st = sensors[i];
+            if (st.partner || !st.detector) continue;
+            const double hz = st.detector->sample_rate_hz();
+            std::snprintf(buf, sizeof buf, "raw %.0f Hz %s", hz, st.kind == SensorKind::accel ? "accel" : "scalar");
+            return buf;
+        }
+        for (const auto& st : sensors)
+            if (!st.partner && st.kind == SensorKind::activity && st.epoch_s > 0) {
+                std::snprintf(buf, sizeof buf, "epochs %.0f s", st.epoch_s);
+                return buf;
+            }
+        if (has_vibration) return "coarse vibration (\u2264 1 event/min): twitches not countable";
+        return "none";
+    }
+
+    /// Share of the in-bed minutes (bathroom trips excluded) that had sensor data.
+    double coverage(UnixS out_of_bed) const {
+        const auto& n = *night;
+        double total = 0, with = 0;
+        for (long long m = minute_of(n.in_bed); m * MINUTE_S < out_of_bed; ++m) {
+            const UnixS t = m * MINUTE_S;
+            if (away_at(t)) continue;
+            // Partial first and last minutes weigh by their share of in-bed time.
+            const double w = (std::min(out_of_bed, t + MINUTE_S) - std::max(n.in_bed, t)) / MINUTE_S;
+            if (w <= 0) continue;
+            total += w;
+            with += w * minute_data_share(m);
+        }
+        return total > 0 ? std::clamp(with / total, 0.0, 1.0) : 0.0;
+    }
+
+    double minute_data_share(long long m) const {
+        double share = 0;
+        auto it = minutes.find(m);
+        if (it != minutes.end()) share = std::max(share, std::min(1.0, it->second.coverage));
+        // Event-only sensors (vibration) never report silence, so they cannot show gaps.
+        if (!has_raw && !has_activity && has_vibration) share = 1;
+        if (has_activity) {
+            for (const auto& st : sensors) {
+                if (st.partner || st.kind != SensorKind::activity || st.epoch_s <= 0) continue;
+                double got = 0;
+                for (double t = m * MINUTE_S; t < (m + 1) * MINUTE_S; t += std::min(st.epoch_s, MINUTE_S)) {
+                    if (st.counts.count(static_cast<long long>(std::floor(t / st.epoch_s)))) got += std::min(st.epoch_s, MINUTE_S);
+                }
+                share = std::max(share, std::min(1.0, got / MINUTE_S));
+            }
+        }
+        return share;
+    }
+
+    // -------------------------------------------------------------------------------------------
+    // Movements
+
+    bool masked(UnixS t) const {
+        return std::any_of(masks.begin(), masks.end(), [&](const Interval& i) { return t >= i.from && t <= i.to; });
+    }
+
+    UnixS partner_consumed() const {
+        UnixS c = INF;
+        for (const auto& st : sensors)
+            if (st.partner && st.detector) c = std::min(c, st.detector->consumed_until());
+        return c;
+    }
+
+    UnixS own_consumed() const {
+        UnixS c = -INF;
+        for (const auto& st : sensors)
+            if (!st.partner && st.detector) c = std::max(c, st.detector->consumed_until());
+        return c;
+    }
+
+    void on_detected(std::size_t sensor, std::vector<DetectedMovement>& ms, std::vector<OutputBody>& out) {
+        if (sensors[sensor].partner) {
+            partner_moves.insert(partner_moves.end(), ms.begin(), ms.end());
+        } else {
+            held.insert(held.end(), ms.begin(), ms.end());
+        }
+        ms.clear();
+        release_held(own_consumed(), out);
+    }
+
+    /// Releases own movements whose partner-bleed check can be decided; `force_until`: release
+    /// everything that started before it regardless (end of data, night closing).
+    void release_held(UnixS own_until, std::vector<OutputBody>& out) {
+        std::sort(held.begin(), held.end(), [](const auto& a, const auto& b) { return a.start < b.start; });
+        const UnixS pc = partner_consumed();
+        std::size_t i = 0;
+        for (; i < held.size(); ++i) {
+            const auto& m = held[i];
+            const bool partner_done = !has_partner || pc >= m.start + p.night.bleed_window_s + BLEED_HOLD_S;
+            const bool waited_enough = own_until >= m.start + BLEED_MAX_HOLD_S;
+            if (!partner_done && !waited_enough) break;
+            if (has_partner && is_partner_bleed(m, partner_moves, p.night.bleed_window_s, p.night.bleed_ratio)) continue;
+            counted_movement(m, out);
+        }
+        held.erase(held.begin(), held.begin() + static_cast<std::ptrdiff_t>(i));
+        // Partner movements older than any own movement that could still be checked are no longer needed.
+        const UnixS keep_from = (held.empty() ? own_until : held.front().start) - 2 * BLEED_MAX_HOLD_S;
+        partner_moves.erase(std::remove_if(partner_moves.begin(), partner_moves.end(),
+                                           [&](const DetectedMovement& m) { return m.start < keep_from; }),
+                            partner_moves.end());
+    }
+
+    /// A movement on the sleeper's side that is neither the partner's nor an actuator's.
+    void counted_movement(const DetectedMovement& m, std::vector<OutputBody>& out) {
+        if (masked(m.start)) return;
+        auto& bm = minutes[minute_of(m.start)];
+        bm.moving_s += m.duration_s;
+        bm.large |= m.type == MovementType::large_movement;
+        if (!night) {
+            if (has_presence) return;
+            // Without a presence sensor, sustained movement on an empty bed means someone lay down.
+            if (candidate && m.start - candidate->start <= SUSTAINED_MOVE_S) {
+                const DetectedMovement first = *candidate;
+                candidate.reset();
+                start_night(first.start, out);
+                publish_movement(first, out);
+                publish_movement(m, out);
+            } else {
+                candidate = m;
+            }
+            return;
+        }
+        publish_movement(m, out);
+    }
+
+    void publish_movement(const DetectedMovement& m, std::vector<OutputBody>& out) {
+        if (!night || m.start < night->in_bed || phase_at(m.start) == Phase::out_of_bed) return;
+        MovementEvent e;
+        e.type = m.type;
+        e.start = m.start;
+        e.duration_s = m.duration_s;
+        e.peak_g = m.peak_g;
+        e.gravity_shift = m.gravity_shift;
+        e.phase = phase_at(m.start);
+        e.onset_window = in_window(m.start);
+        night->events.push_back(e);
+        night->last_move_end = std::max(night->last_move_end, m.start + m.duration_s);
+        auto& c = night->counts;
+        switch (m.type) {
+            case MovementType::twitch:
+                ++c.twitches;
+                if (e.onset_window) ++c.onset_twitches;
+                break;
+            case MovementType::limb_movement:
+                ++c.limb_movements;
+                night->lms.push_back(LimbMovement{m.start, m.duration_s});
+                night->lm_peaks_g.push_back(m.peak_g);
+                break;
+            case MovementType::large_movement: ++c.large_movements; break;
+            case MovementType::plm_series: break;
+        }
+        history.save_event(p.id, e);
+        out.push_back(e);
+        counts_changed(out);
+    }
+
+    /// Publishes PLM series that can no longer grow (no LM can follow within the longest interval).
+    void check_plm(UnixS data_until, std::vector<OutputBody>& out) {
+        if (!night || night->lms.size() < static_cast<std::size_t>(std::max(1, p.detector.plm_min_run))) return;
+        const PlmResult r = find_plm_series(night->lms, p.detector);
+        for (const auto& s : r.series) {
+            if (s.members.empty() || night->plm_published.count(s.start)) continue;
+            const UnixS last_start = night->lms[s.members.back()].start;
+            if (data_until < last_start + PLM_MAX_INTERVAL_S) continue;
+            night->plm_published.insert(s.start);
             MovementEvent e;
-            e.type = m.type;
-            e.start = m.start;
-            e.duration_s = m.duration_s;
-            e.peak_g = m.peak_g;
-            e.gravity_shift = m.gravity_shift;
-            e.phase = phase;
+            e.type = MovementType::plm_series;
+            e.start = s.start;
+            e.end = s.end;
+            e.duration_s = s.end - s.start;
+            e.count = s.count;
+            for (std::size_t i : s.members)
+                if (i < night->lm_peaks_g.size()) e.peak_g = std::max(e.peak_g, night->lm_peaks_g[i]);
+            e.phase = phase_at(s.start);
+            e.onset_window = in_window(s.start);
             history.save_event(p.id, e);
             out.push_back(e);
         }
+    }
+
+    // -------------------------------------------------------------------------------------------
+    // Minutes: sleep/wake per minute and the phase machine that runs on them
+
+    /// Minutes before the returned index are final.
+    long long minute_horizon(UnixS force_until) const {
+        if (force_until == INF) {
+            long long last = std::numeric_limits<long long>::min();
+            for (const auto& [m, bm] : minutes) last = std::max(last, m);
+            for (const auto& st : sensors)
+                if (!st.counts.empty())
+                    last = std::max(last, minute_of((st.counts.rbegin()->first + 1) * st.epoch_s - 1e-6));
+            return last == std::numeric_limits<long long>::min() ? last : last + 1;
+        }
+        if (has_activity) {
+            UnixS until = INF;
+            for (const auto& st : sensors) {
+                if (st.partner || st.kind != SensorKind::activity) continue;
+                if (st.counts.empty()) return std::numeric_limits<long long>::min();
+                until = std::min(until, (st.counts.rbegin()->first + 1) * st.epoch_s - lookahead_s(st.epoch_s));
+            }
+            return std::isfinite(until) ? minute_of(until) : std::numeric_limits<long long>::min();
+        }
+        if (has_raw) {
+            const UnixS c = own_consumed();
+            return std::isfinite(c) ? minute_of(c - MINUTE_SETTLE_S) : std::numeric_limits<long long>::min();
+        }
+        if (has_vibration && std::isfinite(now)) return minute_of(now - MINUTE_SETTLE_S);
+        return std::numeric_limits<long long>::min();
+    }
+
+    double lookahead_s(double epoch_s) const {
+        const auto& a = p.night.sleep_algorithm;
+        if (a == "sadeh") return 6 * epoch_s;
+        if (a == "oakley") return 2 * MINUTE_S + epoch_s;
+        return 3 * epoch_s;  // cole-kripke looks two epochs ahead
+    }
+
+    /// Sleep/wake per minute from the wearable epochs, re-scored over what is held.
+    std::map<long long, score::State> activity_states() const {
+        std::map<long long, std::pair<int, int>> votes;  // minute -> (sleep, wake)
+        for (const auto& st : sensors) {
+            if (st.partner || st.kind != SensorKind::activity || st.counts.empty()) continue;
+            const long long first = st.counts.begin()->first, last = st.counts.rbegin()->first;
+            score::Counts c;
+            c.reserve(static_cast<std::size_t>(last - first + 1));
+            for (long long i = first; i <= last; ++i) {
+                auto it = st.counts.find(i);
+                c.push_back(it == st.counts.end() ? std::nullopt : std::optional<double>(it->second));
+            }
+            std::vector<score::State> s;
+            const auto& a = p.night.sleep_algorithm;
+            try {
+                if (a == "oakley")
+                    s = score::oakley(c, st.epoch_s);
+                else if (a == "sadeh")
+                    s = score::sadeh(c);
+                else
+                    s = score::cole_kripke(c);
+            } catch (const std::exception&) {
+                continue;  // an epoch length the algorithm does not define: no sleep/wake from it
+            }
+            for (std::size_t k = 0; k < s.size(); ++k) {
+                if (s[k] == score::State::missing) continue;
+                const UnixS t0 = static_cast<double>(first + static_cast<long long>(k)) * st.epoch_s;
+                for (long long m = minute_of(t0); m * MINUTE_S < t0 + st.epoch_s; ++m)
+                    (s[k] == score::State::sleep ? votes[m].first : votes[m].second)++;
+            }
+        }
+        std::map<long long, score::State> out;
+        // A minute is sleep only when most of its epochs are: ties count as wake.
+        for (const auto& [m, v] : votes) out[m] = v.first > v.second ? score::State::sleep : score::State::wake;
+        return out;
+    }
+
+    void advance_minutes(UnixS force_until, std::vector<OutputBody>& out) {
+        const long long h = minute_horizon(force_until);
+        if (h == std::numeric_limits<long long>::min()) return;
+        if (next_minute == std::numeric_limits<long long>::min()) {
+            next_minute = minutes.empty() ? h : std::min(h, minutes.begin()->first);
+            for (const auto& st : sensors)
+                if (!st.counts.empty()) next_minute = std::min(next_minute, minute_of(st.counts.begin()->first * st.epoch_s));
+        }
+        if (h <= next_minute) return;
+        std::map<long long, score::State> act;
+        if (has_activity) act = activity_states();
+        for (long long m = next_minute; m < h; ++m) {
+            score::State st = score::State::missing;
+            if (has_activity) {
+                auto it = act.find(m);
+                if (it != act.end()) st = it->second;
+            } else {
+                BedMinute bm;
+                if (auto it = minutes.find(m); it != minutes.end()) bm = it->second;
+                bm.coarse_only = !has_raw && has_vibration;
+                st = bed_minute_state(bm, p.night);
+            }
+            on_minute(m, st, out);
+        }
+        next_minute = h;
+        prune();
+    }
+
+    void on_minute(long long m, score::State st, std::vector<OutputBody>& out) {
+        if (!night) return;
+        auto& n = *night;
+        const UnixS t = m * MINUTE_S;
+        if (t + MINUTE_S <= n.in_bed) return;
+        n.states[m] = st;
+        if (phase == Phase::out_of_bed) return;
+        // Without lights or a sleep app, settling starts at the first quiet minute in bed.
+        if (t < n.runs_from - 1e-6) return;
+        if (phase == Phase::awake_in_bed && !light_on && st == score::State::sleep) begin_settling(t, false, out);
+        if (phase == Phase::awake_in_bed) return;
+        if (st == score::State::sleep) {
+            if (n.sleep_run == 0) n.sleep_run_start = m;
+            ++n.sleep_run;
+        } else {
+            n.sleep_run = 0;
+        }
+        if (st == score::State::wake) {
+            if (n.wake_run == 0) n.wake_run_start = m;
+            ++n.wake_run;
+        } else {
+            n.wake_run = 0;
+        }
+        if ((phase == Phase::settling || phase == Phase::waking) && n.sleep_run >= p.night.onset_sleep_min) {
+            const UnixS at = n.sleep_run_start * MINUTE_S;
+            if (!n.onset) n.onset = at;
+            set_phase(Phase::asleep, at, out);
+            n.wake_run = 0;
+        } else if (phase == Phase::asleep && n.wake_run >= p.night.wake_min) {
+            const UnixS at = n.wake_run_start * MINUTE_S;
+            n.waking_since = at;
+            set_phase(Phase::waking, at, out);
+            n.sleep_run = 0;
+        }
+    }
+
+    void prune() {
+        // Keep only what the open night (or a possible next one) can still use.
+        const UnixS keep_from = night ? night->in_bed - 10 * MINUTE_S : now - 3 * 3600;
+        const long long km = minute_of(keep_from);
+        while (!minutes.empty() && minutes.begin()->first < km && minutes.begin()->first < next_minute)
+            minutes.erase(minutes.begin());
+        for (auto& st : sensors) {
+            if (st.epoch_s <= 0) continue;
+            while (!st.counts.empty() && st.counts.begin()->first * st.epoch_s < keep_from - 30 * MINUTE_S)
+                st.counts.erase(st.counts.begin());
+        }
+        masks.erase(std::remove_if(masks.begin(), masks.end(), [&](const Interval& i) { return i.to < keep_from - 3600; }),
+                    masks.end());
+    }
+
+    // -------------------------------------------------------------------------------------------
+    // Clock-driven checks
+
+    void checks(std::vector<OutputBody>& out) {
+        if (!night) return;
+        const double trip_s = p.night.bathroom_trip_max_min * 60;
+        if (night->out_since && now - *night->out_since > trip_s) {
+            close_night(*night->out_since, out);
+            return;
+        }
+        if (!has_presence && night->onset && night->waking_since && phase != Phase::out_of_bed) {
+            // No presence sensor: complete stillness long after a wake spell means an empty bed.
+            const UnixS last = std::max(night->last_move_end, *night->waking_since);
+            const UnixS data_until = has_raw ? own_consumed() : now;
+            if (data_until - last > EMPTY_BED_FACTOR * trip_s) {
+                close_night(last, out);
+                return;
+            }
+        }
+        if (night->onset && now - last_data_arrival > p.night.data_stopped_min * 60) {
+            const UnixS at = night->out_since ? *night->out_since : std::max(night->in_bed, last_data_t);
+            close_night(at, out);
+            return;
+        }
+        if (now >= closing_deadline()) {
+            const UnixS at = night->out_since ? *night->out_since : std::min(closing_deadline(), std::max(night->in_bed, last_data_t));
+            close_night(at, out);
+        }
+    }
+
+    void fire_sources(UnixS t) {
+        for (std::size_t i = 0; i < sensors.size(); ++i) {
+            auto& st = sensors[i];
+            const auto& spec = p.sensors[i];
+            if (st.kind != SensorKind::source || !st.on_since || st.fired || !spec.factor) continue;
+            if (t - *st.on_since < spec.for_s) continue;
+            st.fired = true;
+            FactorLog log;
+            log.t = *st.on_since;
+            log.factor = *spec.factor;
+            log.amount = spec.amount;
+            log.source = spec.topic;
+            history.save_factor(p.id, log);
+        }
+    }
+
+    UnixS next_due() const {
+        UnixS next = INF;
+        if (state_dirty) next = std::min(next, last_state_emit + STATE_MIN_INTERVAL_S);
+        for (std::size_t i = 0; i < sensors.size(); ++i) {
+            const auto& st = sensors[i];
+            if (st.kind == SensorKind::source && st.on_since && !st.fired && p.sensors[i].factor)
+                next = std::min(next, *st.on_since + p.sensors[i].for_s);
+        }
+        if (night) {
+            if (night->out_since) next = std::min(next, *night->out_since + p.night.bathroom_trip_max_min * 60 + 1e-3);
+            if (night->onset) next = std::min(next, last_data_arrival + p.night.data_stopped_min * 60 + 1e-3);
+            if (!has_presence && night->onset && night->waking_since && !has_raw)
+                next = std::min(next, std::max(night->last_move_end, *night->waking_since) +
+                                          EMPTY_BED_FACTOR * p.night.bathroom_trip_max_min * 60 + 1e-3);
+            next = std::min(next, closing_deadline());
+        }
+        return std::max(next, now);
+    }
+
+    void after_bed_data(std::vector<OutputBody>& out) {
+        advance_minutes(now, out);
+        if (night) check_plm(has_raw ? own_consumed() : now, out);
+        checks(out);
+    }
+
+    template <typename Batch>
+    void feed_raw(std::size_t sensor, const Batch& b, std::size_t samples, std::vector<OutputBody>& out) {
+        auto& st = sensors[sensor];
+        if (!st.detector || !(b.hz > 0) || !std::isfinite(b.t0)) return;
+        std::vector<DetectedMovement> ms;
+        st.detector->feed(b, ms);
+        std::vector<EpochActivity> epochs;
+        st.detector->take_epochs(epochs);
+        if (!st.partner)
+            for (const auto& e : epochs) {
+                auto& bm = minutes[minute_of(e.start + 1e-6)];
+                bm.coverage = std::max(bm.coverage, e.coverage);
+            }
+        note_data(b.t0 + static_cast<double>(samples) / b.hz);
+        on_detected(sensor, ms, out);
+        after_bed_data(out);
+    }
+
+    void note_data(UnixS t) {
+        last_data_t = std::max(last_data_t, t);
+        last_data_arrival = now;
     }
 };
 
@@ -58,40 +761,172 @@ SleeperNight::SleeperNight(const SleeperParams& params, const Zone& zone, Histor
     : impl_(std::make_unique<Impl>(params, zone, history)) {}
 SleeperNight::~SleeperNight() = default;
 
-void SleeperNight::on_accel(std::size_t sensor, UnixS, const AccelBatch& b, std::vector<OutputBody>& out) {
-    auto& d = impl_->detectors[sensor];
-    if (!d) return;
-    std::vector<DetectedMovement> ms;
-    d->feed(b, ms);
-    impl_->movements(sensor, ms, out);
+void SleeperNight::on_accel(std::size_t sensor, UnixS now, const AccelBatch& b, std::vector<OutputBody>& out) {
+    impl_->now = now;
+    impl_->feed_raw(sensor, b, b.xyz_g.size(), out);
 }
-void SleeperNight::on_scalar(std::size_t sensor, UnixS, const ScalarBatch& b, std::vector<OutputBody>& out) {
-    auto& d = impl_->detectors[sensor];
-    if (!d) return;
-    std::vector<DetectedMovement> ms;
-    d->feed(b, ms);
-    impl_->movements(sensor, ms, out);
+void SleeperNight::on_scalar(std::size_t sensor, UnixS now, const ScalarBatch& b, std::vector<OutputBody>& out) {
+    impl_->now = now;
+    impl_->feed_raw(sensor, b, b.v.size(), out);
 }
-void SleeperNight::on_vibration(std::size_t, UnixS, const VibrationReport&, std::vector<OutputBody>&) {}
-void SleeperNight::on_activity(std::size_t, UnixS, const ActivityEpochs&, std::vector<OutputBody>&) {}
-void SleeperNight::on_presence(std::size_t, UnixS, const PresenceReading& r, std::vector<OutputBody>& out) {
-    impl_->set_phase(r.in_bed ? Phase::awake_in_bed : Phase::out_of_bed, r.t, out);
+
+void SleeperNight::on_vibration(std::size_t sensor, UnixS now, const VibrationReport& r, std::vector<OutputBody>& out) {
+    auto& im = *impl_;
+    im.now = now;
+    if (im.sensors[sensor].partner || im.masked(r.t)) return;
+    im.minutes[minute_of(r.t)].vibrations++;
+    im.note_data(r.t);
+    if (!im.night && !im.has_presence && !im.has_raw) {
+        if (im.vibration_candidate && r.t - *im.vibration_candidate <= SUSTAINED_VIBRATION_S) {
+            im.start_night(*im.vibration_candidate, out);
+            im.vibration_candidate.reset();
+        } else {
+            im.vibration_candidate = r.t;
+        }
+    }
+    im.after_bed_data(out);
 }
-void SleeperNight::on_light(std::size_t, UnixS, const LightReading& r, std::vector<OutputBody>& out) {
-    if (!r.on && impl_->phase == Phase::awake_in_bed) impl_->set_phase(Phase::settling, r.t, out);
+
+void SleeperNight::on_activity(std::size_t sensor, UnixS now, const ActivityEpochs& e, std::vector<OutputBody>& out) {
+    auto& im = *impl_;
+    im.now = now;
+    auto& st = im.sensors[sensor];
+    if (st.partner || !(e.epoch_s > 0) || !std::isfinite(e.t0)) return;
+    // A sensor that changes its epoch length starts a fresh series.
+    if (st.epoch_s != e.epoch_s) st.counts.clear();
+    st.epoch_s = e.epoch_s;
+    for (std::size_t i = 0; i < e.counts.size(); ++i) {
+        if (!std::isfinite(e.counts[i]) || e.counts[i] < 0) continue;
+        const UnixS t = e.t0 + static_cast<double>(i) * e.epoch_s;
+        st.counts[static_cast<long long>(std::floor(t / e.epoch_s + 1e-6))] = e.counts[i];
+    }
+    im.note_data(e.t0 + static_cast<double>(e.counts.size()) * e.epoch_s);
+    im.after_bed_data(out);
 }
-void SleeperNight::on_sleep_app(std::size_t, UnixS, const SleepAppEvent&, std::vector<OutputBody>&) {}
-void SleeperNight::on_source(std::size_t, UnixS, const SourceValue&, std::vector<OutputBody>&) {}
-void SleeperNight::on_factor(std::size_t, UnixS, const FactorLog& log, std::vector<OutputBody>&) {
-    impl_->history.save_factor(impl_->p.id, log);
+
+void SleeperNight::on_presence(std::size_t, UnixS now, const PresenceReading& r, std::vector<OutputBody>& out) {
+    auto& im = *impl_;
+    im.now = now;
+    im.note_data(r.t);
+    const bool was = im.presence.value_or(false);
+    im.presence = r.in_bed;
+    im.checks(out);  // a bathroom trip that ran too long closes the night before anything else
+    if (r.in_bed == was && im.night) return;  // a re-statement
+    if (r.in_bed) {
+        if (!im.night) {
+            im.start_night(r.t, out);
+            return;
+        }
+        auto& n = *im.night;
+        if (n.out_since) {
+            n.away.push_back(Interval{*n.out_since, r.t});
+            n.out_since.reset();
+            im.reset_runs(r.t);
+            // Back from a trip: awake after sleep until sleep returns; before sleep, settling again
+            // unless the lights are known to be on.
+            if (n.onset)
+                im.set_phase(Phase::waking, r.t, out);
+            else if (n.settle_start && !im.light_on.value_or(false))
+                im.set_phase(Phase::settling, r.t, out);
+            else
+                im.set_phase(Phase::awake_in_bed, r.t, out);
+        }
+    } else if (im.night && !im.night->out_since) {
+        im.night->out_since = r.t;
+        im.set_phase(Phase::out_of_bed, r.t, out);
+    }
 }
-void SleeperNight::on_time(UnixS, std::vector<OutputBody>&) {}
-UnixS SleeperNight::next_wakeup() const { return INF; }
+
+void SleeperNight::on_light(std::size_t sensor, UnixS now, const LightReading& r, std::vector<OutputBody>& out) {
+    auto& im = *impl_;
+    im.now = now;
+    if (im.sensors[sensor].partner) return;
+    const std::optional<bool> was = im.light_on;
+    im.light_on = r.on;
+    if (was && *was == r.on) return;
+    if (!im.night) return;
+    auto& n = *im.night;
+    if (!r.on && !n.onset && (im.phase == Phase::awake_in_bed || im.phase == Phase::settling)) {
+        n.lights_out = r.t;
+        im.begin_settling(r.t, true, out);
+    } else if (r.on && !n.onset && im.phase == Phase::settling && n.lights_out) {
+        // Lights back on before sleep: awake again; the next lights-out restarts the window.
+        im.set_phase(Phase::awake_in_bed, r.t, out);
+    }
+    im.checks(out);
+}
+
+void SleeperNight::on_sleep_app(std::size_t, UnixS now, const SleepAppEvent& e, std::vector<OutputBody>& out) {
+    auto& im = *impl_;
+    im.now = now;
+    if (e.event == "sleep_tracking_started") {
+        if (!im.night && !im.has_presence) im.start_night(e.t, out);
+        if (im.night && !im.night->onset && im.phase == Phase::awake_in_bed) im.begin_settling(e.t, true, out);
+    } else if (e.event == "sleep_tracking_stopped") {
+        if (im.night && im.night->onset && im.phase == Phase::asleep) {
+            im.night->waking_since = e.t;
+            im.set_phase(Phase::waking, e.t, out);
+        }
+    }
+    im.checks(out);
+}
+
+void SleeperNight::on_source(std::size_t sensor, UnixS now, const SourceValue& v, std::vector<OutputBody>& out) {
+    auto& im = *impl_;
+    im.now = now;
+    auto& st = im.sensors[sensor];
+    const auto& spec = im.p.sensors[sensor];
+    if (!std::isfinite(v.value)) return;
+    const bool on = v.value > spec.above;
+    if (st.kind == SensorKind::mask) {
+        if (on && !st.mask_on) im.masks.push_back(Interval{v.t, INF});
+        if (!on && st.mask_on && !im.masks.empty()) {
+            for (auto it = im.masks.rbegin(); it != im.masks.rend(); ++it)
+                if (it->to == INF) {
+                    it->to = v.t;
+                    break;
+                }
+        }
+        st.mask_on = on;
+    } else if (st.kind == SensorKind::source) {
+        if (on && !st.on_since) {
+            st.on_since = v.t;
+            st.fired = false;
+        } else if (!on) {
+            st.on_since.reset();
+            st.fired = false;
+        }
+        im.fire_sources(v.t);
+    }
+    im.checks(out);
+}
+
+void SleeperNight::on_factor(std::size_t, UnixS now, const FactorLog& log, std::vector<OutputBody>& out) {
+    auto& im = *impl_;
+    im.now = now;
+    if (!std::isfinite(log.t) || !std::isfinite(log.amount)) return;
+    im.history.save_factor(im.p.id, log);
+    im.checks(out);
+}
+
+void SleeperNight::on_time(UnixS now, std::vector<OutputBody>& out) {
+    auto& im = *impl_;
+    im.now = now;
+    im.fire_sources(now);
+    if (im.has_vibration && !im.has_raw) im.advance_minutes(now, out);
+    im.checks(out);
+    if (im.state_dirty && now >= im.last_state_emit + STATE_MIN_INTERVAL_S) im.emit_state(out);
+}
+
+UnixS SleeperNight::next_wakeup() const { return impl_->next_due(); }
+
 void SleeperNight::retained(std::vector<OutputBody>& out) const {
-    out.push_back(LiveState{impl_->phase, impl_->since, impl_->counts});
+    out.push_back(LiveState{impl_->phase, impl_->since, impl_->counts()});
     if (impl_->last_night) out.push_back(*impl_->last_night);
 }
+
 void SleeperNight::checkpoint() {}
+
 void SleeperNight::set_night_closed_hook(NightClosedHook hook) { impl_->hook = std::move(hook); }
 const SleeperParams& SleeperNight::params() const { return impl_->p; }
 Phase SleeperNight::phase() const { return impl_->phase; }

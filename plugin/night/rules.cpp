@@ -1,0 +1,140 @@
+// Pure rules of a night: naming, per-minute bed sleep/wake, onset, partner bleed, factors, verdict.
+#include "plugin/night/rules.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace hypnic::night {
+
+LocalDate night_date(UnixS t, const Zone& zone, int evening_start_hour) {
+    const LocalDate d = local_date(t, zone);
+    if (local_seconds_of_day(t, zone) < evening_start_hour * 3600.0)
+        return LocalDate(std::chrono::sys_days(d) - std::chrono::days(1));
+    return d;
+}
+
+UnixS evening_start(LocalDate date, const Zone& zone, int evening_start_hour) {
+    return zone.to_instant(date, evening_start_hour * 3600);
+}
+
+score::State bed_minute_state(const BedMinute& m, const NightParams& p) {
+    if (m.large || m.vibrations > 0 || m.moving_s >= p.wake_moving_s) return score::State::wake;
+    // A vibration sensor only speaks when something moves, so its silence counts as a quiet minute.
+    if (m.coarse_only) return score::State::sleep;
+    if (m.coverage < p.min_minute_coverage) return score::State::missing;
+    return score::State::sleep;
+}
+
+std::optional<std::size_t> find_run(const std::vector<score::State>& states, std::size_t from, int n,
+                                    score::State kind) {
+    if (n <= 0) return from < states.size() ? std::optional<std::size_t>(from) : std::nullopt;
+    int run = 0;
+    for (std::size_t i = from; i < states.size(); ++i) {
+        run = states[i] == kind ? run + 1 : 0;
+        if (run >= n) return i + 1 - static_cast<std::size_t>(n);
+    }
+    return std::nullopt;
+}
+
+bool is_partner_bleed(const DetectedMovement& own, const std::vector<DetectedMovement>& partner, double window_s,
+                      double ratio) {
+    return std::any_of(partner.begin(), partner.end(), [&](const DetectedMovement& m) {
+        return std::abs(m.start - own.start) <= window_s && m.peak_g >= ratio * own.peak_g;
+    });
+}
+
+double median(std::vector<double> v) {
+    if (v.empty()) return 0;
+    std::sort(v.begin(), v.end());
+    const std::size_t n = v.size();
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+double mad(const std::vector<double>& v) {
+    const double m = median(v);
+    std::vector<double> dev;
+    dev.reserve(v.size());
+    for (double x : v) dev.push_back(std::abs(x - m));
+    return median(dev);
+}
+
+namespace {
+std::string fmt_num(double x) {
+    char buf[32];
+    if (std::abs(x - std::round(x)) < 1e-9)
+        std::snprintf(buf, sizeof buf, "%.0f", x);
+    else
+        std::snprintf(buf, sizeof buf, "%.1f", x);
+    return buf;
+}
+std::string twitches_phrase(int n) {
+    return std::to_string(n) + (n == 1 ? " twitch" : " twitches") + " while falling asleep";
+}
+}  // namespace
+
+Verdict judge_heavy(int onset_twitches, const std::vector<NightSummary>& prior, const HeavyParams& p) {
+    Verdict v;
+    const int floor_threshold = std::max(1, p.default_onset_twitches);
+    const std::size_t window = static_cast<std::size_t>(std::max(1, p.baseline_nights));
+    const std::size_t from = prior.size() > window ? prior.size() - window : 0;
+    std::vector<double> onset, index;
+    for (std::size_t i = from; i < prior.size(); ++i) {
+        onset.push_back(prior[i].onset_twitches);
+        index.push_back(prior[i].twitch_index);
+    }
+    if (static_cast<int>(onset.size()) < std::max(1, p.min_nights)) {
+        v.baseline.threshold = floor_threshold;
+        v.heavy = onset_twitches >= floor_threshold;
+        v.reason = twitches_phrase(onset_twitches) + "; " + std::to_string(floor_threshold) +
+                   " or more counts as twitch-heavy until " + std::to_string(std::max(1, p.min_nights)) +
+                   " nights are recorded (" + std::to_string(onset.size()) + " so far)";
+        return v;
+    }
+    auto& b = v.baseline;
+    b.nights = static_cast<int>(onset.size());
+    b.onset_twitches_median = median(onset);
+    b.onset_twitches_mad = mad(onset);
+    b.twitch_index_median = median(index);
+    b.twitch_index_mad = mad(index);
+    // A spread of at least one twitch keeps a very regular sleeper's usual night from turning heavy
+    // by a single extra twitch.
+    const double sigma = std::max(1.4826 * b.onset_twitches_mad, 1.0);
+    const double limit = b.onset_twitches_median + p.k_mad * sigma;
+    b.threshold = std::max<double>(floor_threshold, std::floor(limit) + 1);
+    v.heavy = onset_twitches >= b.threshold;
+    const std::string usual = "your usual is " + fmt_num(b.onset_twitches_median) + " (median of " +
+                              std::to_string(b.nights) + " nights)";
+    v.reason = twitches_phrase(onset_twitches) + "; " + usual +
+               (v.heavy ? "" : ", twitch-heavy from " + fmt_num(b.threshold));
+    return v;
+}
+
+std::vector<FactorSummary> summarize_factors(const std::vector<FactorLog>& logs, UnixS bed,
+                                             double caffeine_window_h, double exercise_window_h) {
+    std::vector<FactorSummary> out;
+    for (Factor f : ALL_FACTORS) {
+        FactorSummary s;
+        s.factor = f;
+        for (const auto& l : logs) {
+            if (l.factor != f || l.t >= bed) continue;
+            ++s.count;
+            s.amount += l.amount;
+            if (!s.last || l.t > *s.last) s.last = l.t;
+        }
+        if (s.last) {
+            s.hours_before_bed = (bed - *s.last) / 3600.0;
+            switch (f) {
+                case Factor::caffeine: s.late = *s.hours_before_bed < caffeine_window_h; break;
+                case Factor::exercise: s.late = *s.hours_before_bed < exercise_window_h; break;
+                case Factor::stress:
+                case Factor::discomfort: s.late = true; break;
+                case Factor::magnesium: s.late = false; break;
+            }
+        }
+        out.push_back(s);
+    }
+    return out;
+}
+
+}  // namespace hypnic::night

@@ -1,0 +1,70 @@
+// Pure rules of a night: naming, per-minute bed sleep/wake, onset, partner bleed, factors, verdict.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "plugin/detect/detector.hpp"
+#include "plugin/params.hpp"
+#include "plugin/score/score.hpp"
+#include "plugin/time.hpp"
+#include "plugin/types.hpp"
+
+namespace hypnic::night {
+
+/// The local date of the evening a night that began at `t` belongs to: the local date of `t`, or
+/// the day before when the local time is before `evening_start_hour` (0..23).
+LocalDate night_date(UnixS t, const Zone& zone, int evening_start_hour);
+/// The instant the evening of `date` starts (local `evening_start_hour`:00).
+UnixS evening_start(LocalDate date, const Zone& zone, int evening_start_hour);
+
+/// What the bed sensors saw in one minute of one sleeper's side.
+struct BedMinute {
+    double moving_s = 0;     ///< summed duration of counted movements that started in the minute, s
+    bool large = false;      ///< a large movement started in the minute
+    int vibrations = 0;      ///< coarse vibration reports in the minute
+    double coverage = 0;     ///< share of the minute with raw samples, 0..1 (max over the sensors)
+    bool coarse_only = false;///< only a vibration sensor reports (it sends events, never "quiet")
+};
+
+/// The bed-sensor sleep/wake rule: a minute is wake when it holds at least `wake_moving_s` seconds
+/// of movement, any large movement, or any coarse vibration report; missing when raw coverage is
+/// below `min_coverage` (and no vibration sensor vouches for it); otherwise sleep.
+score::State bed_minute_state(const BedMinute& m, const NightParams& p);
+
+/// Tudor-Locke onset: the first index >= from that starts `n` consecutive sleep states (a missing
+/// state breaks a run). nullopt when there is none yet.
+std::optional<std::size_t> find_run(const std::vector<score::State>& states, std::size_t from, int n,
+                                    score::State kind);
+
+/// True when `own` is the partner's movement felt through the mattress: a partner movement starts
+/// within ±`window_s` of it and peaks at least `ratio` times higher.
+bool is_partner_bleed(const DetectedMovement& own, const std::vector<DetectedMovement>& partner,
+                      double window_s = 0.5, double ratio = 2.0);
+
+/// Median of the values (0 for none).
+double median(std::vector<double> v);
+/// Median absolute deviation from the median (unscaled; 0 for none).
+double mad(const std::vector<double>& v);
+
+/// The twitch-heavy verdict for one night.
+struct Verdict {
+    bool heavy = false;
+    std::string reason;
+    Baseline baseline;
+};
+/// `prior`: earlier closed nights (oldest first, this night excluded). Until `min_nights` of them exist
+/// the threshold is `default_onset_twitches`; then it is the smallest whole count strictly above
+/// median + k_mad * max(1.4826 * MAD, 1), computed over the last `baseline_nights`, never below the
+/// default. Heavy when onset_twitches >= threshold.
+Verdict judge_heavy(int onset_twitches, const std::vector<NightSummary>& prior, const HeavyParams& p);
+
+/// One FactorSummary per factor (in ALL_FACTORS order) over `logs` taken before `bed`.
+/// Late: caffeine within `caffeine_window_h` of bed, exercise within `exercise_window_h`, stress and
+/// discomfort whenever logged in the evening, magnesium never (it is not a trigger).
+std::vector<FactorSummary> summarize_factors(const std::vector<FactorLog>& logs, UnixS bed,
+                                             double caffeine_window_h, double exercise_window_h);
+
+}  // namespace hypnic::night
