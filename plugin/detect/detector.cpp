@@ -6,6 +6,8 @@
 #include <cmath>
 #include <limits>
 #include <optional>
+#include <tuple>
+#include <utility>
 
 namespace hypnic {
 
@@ -25,6 +27,8 @@ constexpr double GRAVITY_SPAN_S = 1.5;
 constexpr std::size_t MIN_FLOOR_SECONDS = 5;
 // A gravity estimate below this magnitude (g) is not a posture (free fall, scalar sensor, junk).
 constexpr double MIN_GRAVITY_G = 0.2;
+// Sustain envelope window: long enough to span the dip between strokes of a 1–2 Hz movement.
+constexpr double SUSTAIN_S = 0.3;
 
 /// Centred running median over an odd number of samples: O(window) per sample, no allocation
 /// after construction.
@@ -68,6 +72,64 @@ double angle_deg(const Vec3& a, const Vec3& b) {
     return std::acos(c) * 180.0 / PI;
 }
 
+/// Trailing mean of squared magnitudes over a fixed number of samples.
+class RmsWindow {
+public:
+    void reset(std::size_t n) {
+        ring_.assign(std::max<std::size_t>(1, n), 0.0);
+        head_ = 0;
+        sum_ = 0;
+    }
+    double push(double e2) {
+        sum_ += e2 - ring_[head_];
+        ring_[head_] = e2;
+        head_ = (head_ + 1) % ring_.size();
+        if (head_ == 0) {  // re-sum once per window so rounding never accumulates
+            sum_ = 0;
+            for (double q : ring_) sum_ += q;
+        }
+        return std::sqrt(std::max(0.0, sum_) / static_cast<double>(ring_.size()));
+    }
+    std::size_t size() const { return ring_.size(); }
+
+private:
+    std::vector<double> ring_;
+    std::size_t head_ = 0;
+    double sum_ = 0;
+};
+
+/// Robust level of one envelope over quiet seconds: per second the median and the MAD of its
+/// samples, over the last N seconds the median of each.
+class FloorStats {
+public:
+    void reset(std::size_t seconds) {
+        medians_.assign(std::max<std::size_t>(1, seconds), 0.0);
+        mads_.assign(medians_.size(), 0.0);
+        head_ = filled_ = 0;
+    }
+    /// Median of one second's samples (reorders them).
+    static double second_median(std::vector<double>& v) { return median_of(v); }
+    void add_second(std::vector<double>& v, double median) {
+        for (double& q : v) q = std::abs(q - median);
+        medians_[head_] = median;
+        mads_[head_] = median_of(v);
+        head_ = (head_ + 1) % medians_.size();
+        if (filled_ < medians_.size()) ++filled_;
+    }
+    std::size_t filled() const { return filled_; }
+    std::size_t capacity() const { return medians_.size(); }
+    /// (median, sigma) where sigma = 1.4826 * median MAD.
+    std::pair<double, double> level() const {
+        std::vector<double> m(medians_.begin(), medians_.begin() + static_cast<std::ptrdiff_t>(filled_));
+        std::vector<double> d(mads_.begin(), mads_.begin() + static_cast<std::ptrdiff_t>(filled_));
+        return {median_of(m), MAD_TO_SIGMA * median_of(d)};
+    }
+
+private:
+    std::vector<double> medians_, mads_;
+    std::size_t head_ = 0, filled_ = 0;
+};
+
 struct GravityBlock {
     double start = 0;
     Vec3 mean{};
@@ -103,22 +165,18 @@ struct Detector::Impl {
     Vec3 last_raw{};
     std::array<RunningMedian, 3> med;
 
-    // Envelope: trailing mean of |v|^2.
-    std::vector<double> env_ring;
-    std::size_t env_head = 0;
-    std::size_t env_count = 0;
-    double env_sum = 0;
+    // Envelopes: the short one finds and times movements; the sustain one (SUSTAIN_S) keeps a
+    // limb movement whole through the dips of a slow or weak oscillation.
+    RmsWindow env_fast, env_slow;
 
-    // Noise floor: per quiet second, median and MAD of the envelope.
-    std::vector<double> sec_vals;
+    // Noise floor: per quiet second, median and MAD of each envelope.
+    std::vector<double> sec_vals, sec_vals_slow;
     long long sec_index = std::numeric_limits<long long>::min();
     bool sec_quiet = true;
-    std::vector<double> floor_medians;
-    std::vector<double> floor_mads;
-    std::size_t floor_head = 0;
-    std::size_t floor_filled = 0;
+    FloorStats floor_fast, floor_slow;
     double on_thr = 0;
     double off_thr = 0;
+    double sustain_thr = 0;
     double floor_med = 0;
     bool stuck = false;          // activity outlived max_movement_s: the floor is learning it
 
@@ -143,8 +201,8 @@ struct Detector::Impl {
 
     Impl(const DetectorParams& params, double epoch_len_s) : p(params), epoch_s(epoch_len_s > 0 ? epoch_len_s : 60) {
         const std::size_t n = static_cast<std::size_t>(std::max(1.0, std::round(p.noise_window_s)));
-        floor_medians.assign(n, 0);
-        floor_mads.assign(n, 0);
+        floor_fast.reset(n);
+        floor_slow.reset(n);
         update_thresholds();
     }
 
@@ -157,37 +215,40 @@ struct Detector::Impl {
         const double median_window_s = 0.5 / std::max(0.05, p.highpass_hz);
         half = static_cast<std::size_t>(std::max(1.0, std::round(0.5 * median_window_s * hz)));
         env_len = static_cast<std::size_t>(std::max(3.0, std::round(p.envelope_ms / 1000.0 * hz)));
-        env_ring.assign(env_len, 0);
+        env_fast.reset(env_len);
+        env_slow.reset(static_cast<std::size_t>(std::max(static_cast<double>(env_len), std::round(SUSTAIN_S * hz))));
         sec_vals.clear();
+        sec_vals_slow.clear();
         sec_vals.reserve(static_cast<std::size_t>(hz) + 2);
+        sec_vals_slow.reserve(static_cast<std::size_t>(hz) + 2);
         update_thresholds();
     }
 
     void update_thresholds() {
-        const bool known = floor_filled >= std::min(MIN_FLOOR_SECONDS, floor_medians.size());
-        double sigma = 0;
+        const bool known = floor_fast.filled() > 0 && floor_fast.filled() >= std::min(MIN_FLOOR_SECONDS, floor_fast.capacity());
+        double sigma = 0, med_s = 0, sigma_s = 0;
         floor_med = 0;
-        if (known && floor_filled > 0) {
-            std::vector<double> m(floor_medians.begin(), floor_medians.begin() + static_cast<std::ptrdiff_t>(floor_filled));
-            std::vector<double> d(floor_mads.begin(), floor_mads.begin() + static_cast<std::ptrdiff_t>(floor_filled));
-            floor_med = median_of(m);
-            sigma = MAD_TO_SIGMA * median_of(d);
+        if (known) {
+            std::tie(floor_med, sigma) = floor_fast.level();
+            std::tie(med_s, sigma_s) = floor_slow.level();
         }
         if (channels == 1) {
             // Scalar sensors have no physical unit: thresholds are purely relative to the floor,
             // and nothing is detected before the floor is known.
             if (!known) {
-                on_thr = off_thr = std::numeric_limits<double>::infinity();
+                on_thr = off_thr = sustain_thr = std::numeric_limits<double>::infinity();
                 return;
             }
             const double tiny = 1e-12;
             on_thr = std::max({floor_med + p.on_k * sigma, 2.0 * floor_med, tiny});
             off_thr = std::min(on_thr, std::max({floor_med + p.off_k * sigma, 1.5 * floor_med, tiny}));
+            sustain_thr = std::max({med_s + p.off_k * sigma_s, 1.5 * med_s, tiny});
             return;
         }
         const double min_off = p.on_k > 0 ? p.min_on_g * p.off_k / p.on_k : p.min_on_g;
         on_thr = std::max(p.min_on_g, known ? floor_med + p.on_k * sigma : 0.0);
         off_thr = std::min(on_thr, std::max(min_off, known ? floor_med + p.off_k * sigma : 0.0));
+        sustain_thr = std::max(min_off, known ? med_s + p.off_k * sigma_s : 0.0);
     }
 
     // ---- segments -------------------------------------------------------------------------
@@ -198,10 +259,8 @@ struct Detector::Impl {
         last_t = t - dt;
         pushed = 0;
         for (int c = 0; c < channels; ++c) med[static_cast<std::size_t>(c)].reset(2 * half + 1, x[static_cast<std::size_t>(c)]);
-        std::fill(env_ring.begin(), env_ring.end(), 0.0);
-        env_head = 0;
-        env_count = 0;
-        env_sum = 0;
+        env_fast.reset(env_fast.size());
+        env_slow.reset(env_slow.size());
         block_count = 0;
         block_index = std::numeric_limits<long long>::min();
         block_sum = {};
@@ -246,21 +305,15 @@ struct Detector::Impl {
     }
 
     void process(double tc, const Vec3& raw, double e2, std::vector<DetectedMovement>& out) {
-        env_sum += e2 - env_ring[env_head];
-        env_ring[env_head] = e2;
-        env_head = (env_head + 1) % env_len;
-        if (env_count < env_len) ++env_count;
-        if (env_head == 0) {  // re-sum once per window so rounding never accumulates
-            env_sum = 0;
-            for (double q : env_ring) env_sum += q;
-        }
-        const double env = std::sqrt(std::max(0.0, env_sum) / static_cast<double>(env_len));
+        const double env = env_fast.push(e2);
+        const double slow = env_slow.push(e2);
 
         track_second(tc);
         track_gravity(tc, raw);
-        step_state(tc, env, out);
+        step_state(tc, env, slow, out);
         track_epoch(tc, env);
         sec_vals.push_back(env);
+        sec_vals_slow.push_back(slow);
         if (active || tc - last_end < 1.0) sec_quiet = false;
     }
 
@@ -271,24 +324,26 @@ struct Detector::Impl {
             sec_index = s;
             sec_quiet = true;
             sec_vals.clear();
+            sec_vals_slow.clear();
         }
     }
 
     /// Teaches the floor one second of envelope when it was quiet (or when activity is stuck on).
     void close_second() {
         // Only whole seconds teach the floor: a second needs most of its samples.
-        if ((sec_quiet || stuck) && hz > 0 && static_cast<double>(sec_vals.size()) >= 0.8 * hz) {
-            std::vector<double>& v = sec_vals;
-            const double m = median_of(v);
-            for (double& q : v) q = std::abs(q - m);
-            const double mad = median_of(v);
-            floor_medians[floor_head] = m;
-            floor_mads[floor_head] = mad;
-            floor_head = (floor_head + 1) % floor_medians.size();
-            if (floor_filled < floor_medians.size()) ++floor_filled;
-            update_thresholds();
+        if (hz > 0 && static_cast<double>(sec_vals.size()) >= 0.8 * hz && sec_vals.size() == sec_vals_slow.size()) {
+            const double m = FloorStats::second_median(sec_vals);
+            // A second teaches the floor when nothing moved in it, or when its typical level is
+            // still below the on threshold: noise that keeps poking above a threshold set too low
+            // (start-up, a noisier sensor) then raises the floor instead of holding it down.
+            if (sec_quiet || stuck || m < on_thr) {
+                floor_fast.add_second(sec_vals, m);
+                floor_slow.add_second(sec_vals_slow, FloorStats::second_median(sec_vals_slow));
+                update_thresholds();
+            }
         }
         sec_vals.clear();
+        sec_vals_slow.clear();
     }
 
     void track_gravity(double tc, const Vec3& raw) {
@@ -325,7 +380,7 @@ struct Detector::Impl {
         return sum;
     }
 
-    void step_state(double tc, double env, std::vector<DetectedMovement>& out) {
+    void step_state(double tc, double env, double slow, std::vector<DetectedMovement>& out) {
         if (stuck) {
             // The floor is catching up with a lasting change (a fan, a pump): no movements until
             // the envelope is back under the off level.
@@ -365,6 +420,9 @@ struct Detector::Impl {
         }
         if (env >= off_eff) {
             cur.last_above = tc;
+        } else if (!ringing_rule && tc - cur.start >= p.twitch_max_s && slow >= sustain_thr) {
+            // A limb movement dips between strokes; the sustain envelope bridges the dip without
+            // moving the end (last_above stays with the short envelope).
         } else {
             cur.released = ringing_rule;
             close_active(out);
