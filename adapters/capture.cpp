@@ -1,0 +1,224 @@
+// JSON Lines captures: a strict, bounded reader and the capture/publication line writers.
+#include "adapters/capture.hpp"
+
+#include <boost/json.hpp>
+#include <cmath>
+
+#include "adapters/json_out.hpp"
+
+namespace hypnic {
+
+namespace {
+namespace json = boost::json;
+constexpr std::size_t MAX_LINE_BYTES = std::size_t{64} << 20;  // 64 MiB
+constexpr int TS_DECIMALS = 6;                                  // microseconds
+
+constexpr char B64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+std::string base64_encode(std::string_view in) {
+    std::string out;
+    out.reserve((in.size() + 2) / 3 * 4);
+    std::size_t i = 0;
+    for (; i + 2 < in.size(); i += 3) {
+        const unsigned v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8) |
+                           static_cast<unsigned char>(in[i + 2]);
+        out += {B64[(v >> 18) & 63], B64[(v >> 12) & 63], B64[(v >> 6) & 63], B64[v & 63]};
+    }
+    if (i + 1 == in.size()) {
+        const unsigned v = static_cast<unsigned char>(in[i]) << 16;
+        out += {B64[(v >> 18) & 63], B64[(v >> 12) & 63], '=', '='};
+    } else if (i + 2 == in.size()) {
+        const unsigned v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8);
+        out += {B64[(v >> 18) & 63], B64[(v >> 12) & 63], B64[(v >> 6) & 63], '='};
+    }
+    return out;
+}
+
+// Strict RFC 4648 base64 (padding required); returns false on any other character or length.
+bool base64_decode(std::string_view in, std::string& out, std::string& why) {
+    out.clear();
+    if (in.size() % 4 != 0) {
+        why = "length " + std::to_string(in.size()) + " is not a multiple of 4";
+        return false;
+    }
+    const auto val = [](char c) -> int {
+        if (c >= 'A' && c <= 'Z') return c - 'A';
+        if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+        if (c >= '0' && c <= '9') return c - '0' + 52;
+        if (c == '+') return 62;
+        if (c == '/') return 63;
+        return -1;
+    };
+    out.reserve(in.size() / 4 * 3);
+    for (std::size_t i = 0; i < in.size(); i += 4) {
+        const bool last = i + 4 == in.size();
+        int v[4];
+        int pad = 0;
+        for (int k = 0; k < 4; ++k) {
+            const char c = in[i + static_cast<std::size_t>(k)];
+            if (c == '=' && last && k >= 2) {
+                v[k] = 0;
+                ++pad;
+                continue;
+            }
+            v[k] = val(c);
+            if (v[k] < 0 || pad > 0) {
+                why = "invalid character at offset " + std::to_string(i + static_cast<std::size_t>(k));
+                return false;
+            }
+        }
+        const unsigned n = (static_cast<unsigned>(v[0]) << 18) | (static_cast<unsigned>(v[1]) << 12) |
+                           (static_cast<unsigned>(v[2]) << 6) | static_cast<unsigned>(v[3]);
+        out.push_back(static_cast<char>((n >> 16) & 0xFF));
+        if (pad < 2) out.push_back(static_cast<char>((n >> 8) & 0xFF));
+        if (pad < 1) out.push_back(static_cast<char>(n & 0xFF));
+    }
+    return true;
+}
+
+// 1-based column of the first occurrence of a key in the raw line, for errors about that field.
+std::size_t column_of(const std::string& line, std::string_view key) {
+    const std::size_t pos = line.find("\"" + std::string(key) + "\"");
+    return pos == std::string::npos ? 1 : pos + 1;
+}
+
+bool blank(const std::string& s) {
+    for (const char c : s)
+        if (c != ' ' && c != '\t' && c != '\r') return false;
+    return true;
+}
+}  // namespace
+
+CaptureReader::CaptureReader(std::istream& in, std::string name) : in_(in), name_(std::move(name)) {}
+
+CaptureReader::Status CaptureReader::next(CaptureLine& line, std::string& error) {
+    std::streambuf* sb = in_.rdbuf();
+    for (;;) {
+        buf_.clear();
+        bool any = false;
+        bool too_long = false;
+        // Read up to the newline ourselves: std::getline has no length limit.
+        for (;;) {
+            const int c = sb == nullptr ? std::char_traits<char>::eof() : sb->sbumpc();
+            if (c == std::char_traits<char>::eof()) break;
+            any = true;
+            if (c == '\n') break;
+            if (buf_.size() < MAX_LINE_BYTES)
+                buf_.push_back(static_cast<char>(c));
+            else
+                too_long = true;
+        }
+        if (!any) return Status::end;
+        ++line_no_;
+        const std::string where = name_ + ":" + std::to_string(line_no_) + ":";
+        if (too_long) {
+            buf_.clear();
+            buf_.shrink_to_fit();
+            error = where + "1: line longer than 64 MiB, skipped";
+            return Status::bad_line;
+        }
+        if (!buf_.empty() && buf_.back() == '\r') buf_.pop_back();
+        if (blank(buf_)) continue;
+
+        json::parse_options opts;
+        opts.max_depth = 4;
+        json::parser p(json::storage_ptr(), opts);
+        boost::system::error_code ec;
+        const std::size_t used = p.write(buf_.data(), buf_.size(), ec);
+        if (ec) {
+            error = where + std::to_string(used + 1) + ": invalid JSON: " + ec.message();
+            return Status::bad_line;
+        }
+        const json::value v = p.release();
+        const json::object* o = v.if_object();
+        if (o == nullptr) {
+            error = where + "1: expected an object {\"ts\", \"topic\", \"payload\"}";
+            return Status::bad_line;
+        }
+        const json::value* ts = o->if_contains("ts");
+        double t = 0;
+        if (ts == nullptr) {
+            error = where + "1: missing \"ts\"";
+            return Status::bad_line;
+        }
+        if (ts->is_double())
+            t = ts->get_double();
+        else if (ts->is_int64())
+            t = static_cast<double>(ts->get_int64());
+        else if (ts->is_uint64())
+            t = static_cast<double>(ts->get_uint64());
+        else {
+            error = where + std::to_string(column_of(buf_, "ts")) + ": \"ts\" must be a number (Unix seconds)";
+            return Status::bad_line;
+        }
+        if (!std::isfinite(t) || t < 0) {
+            error = where + std::to_string(column_of(buf_, "ts")) + ": \"ts\" must be finite and not negative";
+            return Status::bad_line;
+        }
+        const json::value* topic = o->if_contains("topic");
+        if (topic == nullptr || !topic->is_string() || topic->get_string().empty()) {
+            error = where + std::to_string(topic ? column_of(buf_, "topic") : 1) +
+                    ": \"topic\" must be a non-empty string";
+            return Status::bad_line;
+        }
+        const json::value* payload = o->if_contains("payload");
+        const json::value* b64 = o->if_contains("payload_b64");
+        if ((payload == nullptr) == (b64 == nullptr)) {
+            error = where + "1: exactly one of \"payload\" and \"payload_b64\" is required";
+            return Status::bad_line;
+        }
+        if (payload != nullptr) {
+            if (!payload->is_string()) {
+                error = where + std::to_string(column_of(buf_, "payload")) + ": \"payload\" must be a string";
+                return Status::bad_line;
+            }
+            line.payload.assign(payload->get_string().data(), payload->get_string().size());
+        } else {
+            std::string why;
+            if (!b64->is_string() ||
+                !base64_decode(std::string_view(b64->get_string().data(), b64->get_string().size()), line.payload, why)) {
+                error = where + std::to_string(column_of(buf_, "payload_b64")) + ": \"payload_b64\" is not base64" +
+                        (why.empty() ? std::string(" (not a string)") : " (" + why + ")");
+                return Status::bad_line;
+            }
+        }
+        line.ts = t;
+        line.topic.assign(topic->get_string().data(), topic->get_string().size());
+        // Release a huge line's memory rather than keep it for the rest of the file.
+        if (buf_.capacity() > (std::size_t{1} << 20)) {
+            buf_.clear();
+            buf_.shrink_to_fit();
+        }
+        return Status::ok;
+    }
+}
+
+void write_capture_line(std::ostream& out, const CaptureLine& line) {
+    JsonWriter w;
+    w.begin_object();
+    w.key("ts").number(line.ts, TS_DECIMALS);
+    w.key("topic").value(line.topic);
+    if (is_valid_utf8(line.payload))
+        w.key("payload").value(line.payload);
+    else
+        w.key("payload_b64").value(base64_encode(line.payload));
+    w.end_object();
+    out << w.str() << '\n';
+}
+
+void write_publication_line(std::ostream& out, const Publication& p) {
+    JsonWriter w;
+    w.begin_object();
+    w.key("ts").number(p.ts, TS_DECIMALS);
+    w.key("topic").value(p.topic);
+    if (is_valid_utf8(p.payload))
+        w.key("payload").value(p.payload);
+    else
+        w.key("payload_b64").value(base64_encode(p.payload));
+    w.key("retain").value(p.retain);
+    w.key("qos").value(p.qos);
+    w.end_object();
+    out << w.str() << '\n';
+}
+
+}  // namespace hypnic
