@@ -1,0 +1,232 @@
+// The message path shared by `run` and `replay`: route, cap, decode, de-duplicate, feed, render.
+#include "adapters/pipeline.hpp"
+
+#include <cmath>
+#include <deque>
+#include <limits>
+#include <unordered_map>
+
+#include "adapters/decoders/registry.hpp"
+#include "adapters/render.hpp"
+
+namespace hypnic {
+
+namespace {
+// Enough distinct (topic, reason) pairs for any real installation; beyond that a flood of
+// made-up topics is folded into one bucket so the counters cannot grow without bound.
+constexpr std::size_t MAX_REJECT_KEYS = 1024;
+constexpr std::string_view OTHER_TOPICS = "(other topics)";
+// Recent explicitly timestamped logs remembered to drop QoS 1 re-deliveries.
+constexpr std::size_t LOG_MEMORY = 256;
+
+struct Route {
+    std::size_t sleeper;
+    std::size_t sensor;
+};
+
+struct LogKey {
+    std::size_t sleeper;
+    Factor factor;
+    UnixS t;
+    double amount;
+    std::string note;
+    bool operator==(const LogKey&) const = default;
+};
+
+// Drops the leading samples of an evenly spaced batch at or before `last_t`. Returns false when
+// nothing is left (the whole batch was seen before). Half a period of tolerance absorbs the
+// rounding of t0 + i/hz without ever dropping a genuinely new sample.
+template <typename Samples>
+bool trim_seen(UnixS& t0, double period_s, Samples& samples, double& last_t) {
+    const std::size_t n = samples.size();
+    const double new_last = t0 + static_cast<double>(n - 1) * period_s;
+    const double cut = last_t + 0.5 * period_s;
+    if (new_last < cut) return false;
+    if (t0 < cut) {
+        const double k_real = std::ceil((cut - t0) / period_s);
+        const std::size_t k = k_real <= 0 ? 0 : std::min(n, static_cast<std::size_t>(k_real));
+        samples.erase(samples.begin(), samples.begin() + static_cast<std::ptrdiff_t>(k));
+        t0 += static_cast<double>(k) * period_s;
+    }
+    last_t = new_last;
+    return !samples.empty();
+}
+}  // namespace
+
+struct Pipeline::Impl {
+    Impl(const MqttOptions& m, const PluginParams& p, const Zone& z, History& h)
+        : mqtt(m),
+          params(p),
+          base(m.base_topic.empty() ? p.base_topic : m.base_topic),
+          plugin(p, z, h),
+          renderer(base, params, z) {
+        for (std::size_t s = 0; s < params.sleepers.size(); ++s) {
+            const auto& sensors = params.sleepers[s].sensors;
+            last_t.emplace_back(sensors.size(), -std::numeric_limits<double>::infinity());
+            for (std::size_t k = 0; k < sensors.size(); ++k) {
+                auto& r = routes[sensors[k].topic];
+                if (r.empty()) topics.push_back(sensors[k].topic);
+                r.push_back(Route{s, k});
+            }
+        }
+    }
+
+    std::optional<Rejection> reject(std::string_view topic, std::string reason, std::string detail) {
+        std::pair<std::string, std::string> key{std::string(topic), reason};
+        if (!rejects.by_topic_reason.count(key) && rejects.by_topic_reason.size() >= MAX_REJECT_KEYS)
+            key.first = std::string(OTHER_TOPICS);
+        ++rejects.by_topic_reason[key];
+        ++rejects.total;
+        return Rejection{std::string(topic), std::move(reason), std::move(detail)};
+    }
+
+    // Applies sensor-level de-duplication; false when the reading is entirely a repeat.
+    bool dedupe(const Route& r, Reading& reading) {
+        double& last = last_t[r.sleeper][r.sensor];
+        return std::visit(
+            [&](auto& x) -> bool {
+                using T = std::decay_t<decltype(x)>;
+                if constexpr (std::is_same_v<T, AccelBatch>)
+                    return trim_seen(x.t0, 1.0 / x.hz, x.xyz_g, last);
+                else if constexpr (std::is_same_v<T, ScalarBatch>)
+                    return trim_seen(x.t0, 1.0 / x.hz, x.v, last);
+                else if constexpr (std::is_same_v<T, ActivityEpochs>)
+                    return trim_seen(x.t0, x.epoch_s, x.counts, last);
+                else
+                    return true;  // state-like readings carry no sample time of their own
+            },
+            reading);
+    }
+
+    void feed(std::size_t sleeper, std::size_t sensor, UnixS arrival, Reading reading, std::vector<Publication>& out) {
+        outs.clear();
+        plugin.on_input(Input{sleeper, sensor, arrival, std::move(reading)}, outs);
+        for (const Output& o : outs) renderer.render(o, arrival, out);
+    }
+
+    std::optional<Rejection> on_log(std::string_view topic, std::string_view payload, UnixS arrival,
+                                    std::vector<Publication>& out, bool& matched) {
+        matched = false;
+        // <base>/<sleeper>/log/<factor>
+        if (topic.size() <= base.size() + 1 || topic.substr(0, base.size()) != base || topic[base.size()] != '/')
+            return std::nullopt;
+        const std::string_view rest = topic.substr(base.size() + 1);
+        const std::size_t slash = rest.find('/');
+        if (slash == std::string_view::npos || rest.substr(slash, 5) != "/log/") return std::nullopt;
+        matched = true;
+        const std::string_view sleeper_id = rest.substr(0, slash);
+        const std::string_view factor_name = rest.substr(slash + 5);
+        std::size_t sleeper = params.sleepers.size();
+        for (std::size_t s = 0; s < params.sleepers.size(); ++s)
+            if (params.sleepers[s].id == sleeper_id) sleeper = s;
+        if (sleeper == params.sleepers.size())
+            return reject(topic, "topic", "log topic names sleeper \"" + std::string(sleeper_id) +
+                                              "\", which is not configured");
+        const auto factor = factor_from_string(factor_name);
+        if (!factor)
+            return reject(topic, "topic", "log topic names factor \"" + std::string(factor_name) +
+                                              "\"; expected caffeine, exercise, stress, magnesium or discomfort");
+        DecodeResult r = decode_factor_log(*factor, payload, arrival);
+        if (!r.ok()) return reject(topic, r.failure->reason, r.failure->detail);
+        for (Reading& reading : r.readings) {
+            const FactorLog& log = std::get<FactorLog>(reading);
+            // Only logs with their own "ts" can be recognised as re-deliveries; "now" logs differ by arrival.
+            if (log.t != arrival) {
+                LogKey key{sleeper, log.factor, log.t, log.amount, log.note};
+                for (const LogKey& k : recent_logs)
+                    if (k == key)
+                        return reject(topic, "duplicate", "a " + std::string(to_string(log.factor)) +
+                                                              " log with the same ts, amount and note was already taken");
+                recent_logs.push_back(std::move(key));
+                if (recent_logs.size() > LOG_MEMORY) recent_logs.pop_front();
+            }
+            feed(sleeper, SIZE_MAX, arrival, std::move(reading), out);
+        }
+        return std::nullopt;
+    }
+
+    MqttOptions mqtt;
+    PluginParams params;
+    std::string base;
+    Plugin plugin;
+    mutable Renderer renderer;  // holds only the Shelly RPC request counter as state
+    std::unordered_map<std::string, std::vector<Route>> routes;
+    std::vector<std::string> topics;             // sensor topics in configuration order
+    std::vector<std::vector<double>> last_t;     // last processed sample time per (sleeper, sensor)
+    std::deque<LogKey> recent_logs;
+    RejectCounters rejects;
+    std::vector<Output> outs;
+};
+
+Pipeline::Pipeline(const MqttOptions& mqtt, const PluginParams& params, const Zone& zone, History& history)
+    : impl_(std::make_unique<Impl>(mqtt, params, zone, history)) {}
+
+Pipeline::~Pipeline() = default;
+
+std::vector<std::string> Pipeline::subscriptions() const {
+    std::vector<std::string> subs = impl_->topics;
+    subs.push_back(impl_->base + "/+/log/+");
+    return subs;
+}
+
+std::optional<Rejection> Pipeline::on_message(std::string_view topic, std::string_view payload, UnixS arrival,
+                                              std::vector<Publication>& out) {
+    Impl& m = *impl_;
+    // The cap comes before any parsing so that an oversized message costs nothing but its count.
+    if (payload.size() > m.mqtt.max_payload_bytes)
+        return m.reject(topic, "too_large",
+                        "payload of " + std::to_string(payload.size()) + " bytes exceeds mqtt max_payload_bytes " +
+                            std::to_string(m.mqtt.max_payload_bytes));
+
+    const auto it = m.routes.find(std::string(topic));
+    if (it == m.routes.end()) {
+        bool matched = false;
+        auto rej = m.on_log(topic, payload, arrival, out, matched);
+        if (matched) return rej;
+        return m.reject(topic, "topic", "no sensor or log topic is configured for this topic");
+    }
+    std::optional<Rejection> first;
+    for (const Route& r : it->second) {
+        const SensorSpec& spec = m.params.sleepers[r.sleeper].sensors[r.sensor];
+        DecodeResult res = decode_payload(spec, payload, arrival);
+        if (!res.ok()) {
+            auto rej = m.reject(topic, res.failure->reason, res.failure->detail);
+            if (!first) first = std::move(rej);
+            continue;
+        }
+        for (Reading& reading : res.readings) {
+            if (!m.dedupe(r, reading)) {
+                auto rej = m.reject(topic, "duplicate",
+                                    std::string(to_string(spec.kind)) +
+                                        " batch lies entirely at or before the last processed sample of this sensor");
+                if (!first) first = std::move(rej);
+                continue;
+            }
+            m.feed(r.sleeper, r.sensor, arrival, std::move(reading), out);
+        }
+    }
+    return first;
+}
+
+void Pipeline::on_time(UnixS now, std::vector<Publication>& out) {
+    Impl& m = *impl_;
+    m.outs.clear();
+    m.plugin.on_time(now, m.outs);
+    for (const Output& o : m.outs) m.renderer.render(o, now, out);
+}
+
+UnixS Pipeline::next_wakeup() const { return impl_->plugin.next_wakeup(); }
+
+void Pipeline::retained(UnixS now, std::vector<Publication>& out) const {
+    std::vector<Output> outs;
+    impl_->plugin.retained(outs);
+    for (const Output& o : outs) impl_->renderer.render(o, now, out);
+}
+
+void Pipeline::checkpoint() { impl_->plugin.checkpoint(); }
+
+const RejectCounters& Pipeline::rejects() const { return impl_->rejects; }
+
+Plugin& Pipeline::plugin() { return impl_->plugin; }
+
+}  // namespace hypnic
