@@ -37,6 +37,12 @@ struct HomeAssistantOptions {
     double announce_delay_max_s = 5;  ///< random delay before re-announcing after HA's birth message
 };
 
+/// The SQLite history (adapters/store, docs/storage.md).
+struct StoreOptions {
+    std::string path;          ///< database file; empty: <state_dir>/hypnic.db
+    int retention_days = 365;  ///< movement events older than this many days are deleted; 0 keeps all
+};
+
 struct LogOptions {
     std::string level = "info";  ///< trace | debug | info | warn | error
 };
