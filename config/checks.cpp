@@ -41,7 +41,11 @@ std::optional<std::string> nearest(std::string_view word, const std::vector<std:
     std::optional<std::string> best;
     std::size_t best_d = limit + 1;
     for (const auto& c : candidates) {
-        const std::size_t d = edit_distance(word, c);
+        std::size_t d = edit_distance(word, c);
+        // A key written without its unit suffix (dim_lights for dim_lights_min) is a near miss too.
+        const bool prefix = std::min(word.size(), c.size()) >= 4 &&
+                            (c.rfind(word, 0) == 0 || word.rfind(c, 0) == 0);
+        if (prefix) d = std::min(d, limit);
         if (d < best_d && d < std::max(word.size(), c.size())) {
             best_d = d;
             best = c;
@@ -105,11 +109,11 @@ bool is_secure_url(std::string_view url) {
 }
 
 std::string mask_url_credentials(std::string_view url) {
+    // Everything before the last '@' may be secret; masking too much is harmless, too little is not.
+    const std::size_t at = url.rfind('@');
+    if (at == std::string_view::npos) return std::string(url);
     const std::size_t scheme_end = url.find("://");
-    const std::size_t start = scheme_end == std::string_view::npos ? 0 : scheme_end + 3;
-    const std::size_t auth_end = std::min(url.find('/', start), url.size());
-    const std::size_t at = url.rfind('@', auth_end == 0 ? 0 : auth_end - 1);
-    if (at == std::string_view::npos || at < start) return std::string(url);
+    const std::size_t start = (scheme_end != std::string_view::npos && scheme_end + 3 <= at) ? scheme_end + 3 : 0;
     return std::string(url.substr(0, start)) + "***" + std::string(url.substr(at));
 }
 
@@ -120,7 +124,13 @@ Problem check_broker_url(std::string_view url) {
     if (sep == std::string_view::npos) return "has no scheme; write it as " + SCHEME_LIST + " followed by host[:port]";
     const std::string_view scheme = url.substr(0, sep);
     if (std::find(SCHEMES.begin(), SCHEMES.end(), scheme) == SCHEMES.end())
-        return "uses the scheme '" + std::string(scheme.substr(0, 16)) + "://'; supported: " + SCHEME_LIST;
+    {
+        const bool plain_name = scheme.size() <= 16 && std::all_of(scheme.begin(), scheme.end(), [](char c) {
+                                    return is_alpha(c) || is_digit(c) || c == '+' || c == '-' || c == '.';
+                                });
+        return (plain_name ? "uses the scheme '" + std::string(scheme) + "://'" : std::string("has an unknown scheme")) +
+               "; supported: " + SCHEME_LIST;
+    }
     const std::string_view rest = url.substr(sep + 3);
     const std::size_t slash = rest.find('/');
     const std::string_view authority = rest.substr(0, slash);

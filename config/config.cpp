@@ -328,7 +328,6 @@ Problem non_empty_text(std::string_view s) {
 Problem topic_exact(std::string_view s) { return check_topic(s); }
 // Topics that may be left empty to mean "derive it".
 Problem topic_or_empty(std::string_view s) { return s.empty() ? std::nullopt : check_topic(s); }
-Problem broker_url(std::string_view s) { return check_broker_url(s); }
 
 template <typename S>
 struct Field {
@@ -370,8 +369,7 @@ void check_order(Section& sec, std::string_view lo_key, double lo, std::string_v
 // ---------------------------------------------------------------------------------------------
 // mqtt
 
-const std::array<Field<MqttOptions>, 8> MQTT_FIELDS = {{
-    {"url", &MqttOptions::url, 0, 0, {}, broker_url},
+const std::array<Field<MqttOptions>, 7> MQTT_FIELDS = {{
     {"client_id", &MqttOptions::client_id, 0, 0, {}, free_text},
     {"keepalive_s", &MqttOptions::keepalive_s, 5, 65535, "seconds"},
     {"qos", &MqttOptions::qos, 0, 2},
@@ -494,6 +492,12 @@ void read_secret(Section& sec, MqttOptions& m) {
 void read_mqtt(Ctx& ctx, const YNode* node, MqttOptions& m) {
     Section sec(ctx, node, "mqtt");
     read_fields(sec, m, MQTT_FIELDS);
+    // The URL may carry a password by mistake, so its message shows it with the user-info masked.
+    if (std::string url; read_text(sec, "url", url)) {
+        if (Problem p = check_broker_url(url))
+            ctx.error(sec.get("url"), "mqtt.url " + quote(config_detail::mask_url_credentials(url)) + " " + *p);
+        else m.url = std::move(url);
+    }
     read_checked(sec, "base_topic", m.base_topic, check_topic_prefix);
     read_checked(sec, "username", m.username, free_text);
     read_secret(sec, m);
@@ -654,9 +658,10 @@ void read_sensor(Ctx& ctx, const YNode* node, const std::string& path, SensorSpe
 
     // Kind-specific keys: read them all (so none is "unknown"), then say which do not fit this kind.
     auto only_for = [&](std::string_view key, bool fits, const std::string& which) {
-        if (kind && sec.has(key) && !fits)
-            ctx.error(sec.key_node(key), path + "." + std::string(key) + " is only used by " + which +
-                                             " (this sensor is kind " + std::string(to_string(*kind)) + ")");
+        if (!kind || !sec.has(key) || fits) return;
+        const std::string is = which.rfind("format", 0) == 0 ? "its format is " + s.format
+                                                            : "this sensor is kind " + std::string(to_string(*kind));
+        ctx.error(sec.key_node(key), path + "." + std::string(key) + " is only used by " + which + " (" + is + ")");
     };
     if (kind) read_choice(sec, "format", s.format, formats_for(*kind));
     else sec.get("format");

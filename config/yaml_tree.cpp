@@ -259,6 +259,12 @@ public:
     void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
         YNode& n = make(mark, YNode::Kind::null, anchor);
         n.complete = true;
+        // yaml-cpp marks an empty value where the next token starts, often on a later line; the key
+        // it belongs to is where a user looks.
+        if (!stack_.empty() && stack_.back().node->kind == YNode::Kind::map && stack_.back().pending_key != nullptr) {
+            n.line = stack_.back().pending_key->line;
+            n.column = stack_.back().pending_key->column;
+        }
         attach(n, mark);
     }
     void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
