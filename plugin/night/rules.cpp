@@ -18,8 +18,10 @@ UnixS evening_start(LocalDate date, const Zone& zone, int evening_start_hour) {
     return zone.to_instant(date, evening_start_hour * 3600);
 }
 
-score::State bed_minute_state(const BedMinute& m, const NightParams& p) {
+score::State bed_minute_state(const BedMinute& m, const NightParams& p, bool strict) {
     if (m.large || m.vibrations > 0 || m.moving_s >= p.wake_moving_s) return score::State::wake;
+    // Falling asleep needs real stillness; once asleep, brief limb movements (PLMs) are part of sleep.
+    if (strict && m.limb) return score::State::wake;
     // A vibration sensor only speaks when something moves, so its silence counts as a quiet minute.
     if (m.coarse_only) return score::State::sleep;
     if (m.coverage < p.min_minute_coverage) return score::State::missing;
@@ -40,7 +42,10 @@ std::optional<std::size_t> find_run(const std::vector<score::State>& states, std
 bool is_partner_bleed(const DetectedMovement& own, const std::vector<DetectedMovement>& partner, double window_s,
                       double ratio) {
     return std::any_of(partner.begin(), partner.end(), [&](const DetectedMovement& m) {
-        return std::abs(m.start - own.start) <= window_s && m.peak_g >= ratio * own.peak_g;
+        // A long partner movement reaches this side as a string of weak fragments: any of them that
+        // starts while the partner moves (± the window) is the partner's.
+        return own.start >= m.start - window_s && own.start <= m.start + m.duration_s + window_s &&
+               m.peak_g >= ratio * own.peak_g;
     });
 }
 

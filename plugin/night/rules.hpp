@@ -24,23 +24,27 @@ UnixS evening_start(LocalDate date, const Zone& zone, int evening_start_hour);
 struct BedMinute {
     double moving_s = 0;     ///< summed duration of counted movements that started in the minute, s
     bool large = false;      ///< a large movement started in the minute
+    bool limb = false;       ///< a limb (or large) movement started in the minute
     int vibrations = 0;      ///< coarse vibration reports in the minute
     double coverage = 0;     ///< share of the minute with raw samples, 0..1 (max over the sensors)
     bool coarse_only = false;///< only a vibration sensor reports (it sends events, never "quiet")
 };
 
 /// The bed-sensor sleep/wake rule: a minute is wake when it holds at least `wake_moving_s` seconds
-/// of movement, any large movement, or any coarse vibration report; missing when raw coverage is
-/// below `min_coverage` (and no vibration sensor vouches for it); otherwise sleep.
-score::State bed_minute_state(const BedMinute& m, const NightParams& p);
+/// of movement, any large movement, or any coarse vibration report, and, while not yet asleep
+/// (`strict`), any limb movement at all; missing when raw coverage is below `min_minute_coverage`
+/// (and no vibration sensor vouches for it); otherwise sleep. Twitches never make a minute wake:
+/// they are sleep starts themselves.
+score::State bed_minute_state(const BedMinute& m, const NightParams& p, bool strict = false);
 
 /// Tudor-Locke onset: the first index >= from that starts `n` consecutive sleep states (a missing
 /// state breaks a run). nullopt when there is none yet.
 std::optional<std::size_t> find_run(const std::vector<score::State>& states, std::size_t from, int n,
                                     score::State kind);
 
-/// True when `own` is the partner's movement felt through the mattress: a partner movement starts
-/// within ±`window_s` of it and peaks at least `ratio` times higher.
+/// True when `own` is the partner's movement felt through the mattress: it starts while a partner
+/// movement is under way (from `window_s` before that movement's start to `window_s` after its end)
+/// and the partner movement peaks at least `ratio` times higher.
 bool is_partner_bleed(const DetectedMovement& own, const std::vector<DetectedMovement>& partner,
                       double window_s = 0.5, double ratio = 2.0);
 

@@ -19,12 +19,12 @@ constexpr double INF = std::numeric_limits<double>::infinity();
 constexpr double MINUTE_S = 60;
 // A bed movement is decided only once the raw stream is this far past its minute: movements are
 // emitted after they end (plus the merge gap), and partner-bleed checks hold them a little longer.
-constexpr double MINUTE_SETTLE_S = 75;
-// Own movements wait for the partner sensor to reach start + window + this before the bleed check;
-// a partner movement still running then is not waited for.
-constexpr double BLEED_HOLD_S = 11;
+constexpr double MINUTE_SETTLE_S = 100;
+// Own movements wait for the partner sensor to reach start + window + this before the bleed check
+// (a partner movement is only known once it has ended); a longer one still running is not waited for.
+constexpr double BLEED_HOLD_S = 60;
 // ...but never longer than this past their start (partner sensor silent or lagging).
-constexpr double BLEED_MAX_HOLD_S = 60;
+constexpr double BLEED_MAX_HOLD_S = 90;
 // Without a presence sensor: two movements this close put someone in bed.
 constexpr double SUSTAINED_MOVE_S = 120;
 constexpr double SUSTAINED_VIBRATION_S = 300;
@@ -297,7 +297,9 @@ struct SleeperNight::Impl {
         s.asleep_h = sleep_min / 60.0;
         s.twitch_index = s.asleep_h > 0 ? s.twitches / s.asleep_h : 0;
         const PlmResult plm = find_plm_series(n.lms, p.detector);
-        s.plm_series = static_cast<int>(plm.series.size());
+        s.plm_series = static_cast<int>(std::count_if(plm.series.begin(), plm.series.end(), [&](const PlmSeries& x) {
+            return n.onset && x.start >= *n.onset && x.start < out_of_bed;
+        }));
         s.plm_periodicity = plm.periodicity;
         int plm_in_sleep = 0;
         for (const auto& series : plm.series)
@@ -437,6 +439,7 @@ struct SleeperNight::Impl {
         auto& bm = minutes[minute_of(m.start)];
         bm.moving_s += m.duration_s;
         bm.large |= m.type == MovementType::large_movement;
+        bm.limb |= m.type != MovementType::twitch;
         if (!night) {
             if (has_presence) return;
             // Without a presence sensor, sustained movement on an empty bed means someone lay down.
@@ -491,6 +494,8 @@ struct SleeperNight::Impl {
         const PlmResult r = find_plm_series(night->lms, p.detector);
         for (const auto& s : r.series) {
             if (s.members.empty() || night->plm_published.count(s.start)) continue;
+            // PLMs in wake are not PLMS: only series that begin once the sleeper is asleep count.
+            if (!night->onset || s.start < *night->onset) continue;
             const UnixS last_start = night->lms[s.members.back()].start;
             if (data_until < last_start + PLM_MAX_INTERVAL_S) continue;
             night->plm_published.insert(s.start);
@@ -603,7 +608,7 @@ struct SleeperNight::Impl {
                 BedMinute bm;
                 if (auto it = minutes.find(m); it != minutes.end()) bm = it->second;
                 bm.coarse_only = !has_raw && has_vibration;
-                st = bed_minute_state(bm, p.night);
+                st = bed_minute_state(bm, p.night, phase != Phase::asleep);
             }
             on_minute(m, st, out);
         }
