@@ -1,0 +1,181 @@
+// The pure night rules: naming, per-minute sleep/wake, runs, partner bleed, robust statistics, verdict, factors.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <limits>
+
+#include "plugin/night/rules.hpp"
+#include "test_night_fixture.hpp"
+
+using namespace hypnic;
+using namespace hypnic::night;
+using hypnic::test::at;
+using S = score::State;
+
+TEST_CASE("a night is named by the local date of the evening it began", "[night][rules]") {
+    const FixedZone utc(0);
+    CHECK(format_date(night_date(at(22, 30), utc, 15)) == "2026-11-25");
+    CHECK(format_date(night_date(at(0, 30, 0, 1), utc, 15)) == "2026-11-25");   // after midnight
+    CHECK(format_date(night_date(at(14, 59, 59, 1), utc, 15)) == "2026-11-25"); // still before evening start
+    CHECK(format_date(night_date(at(15, 0, 0, 1), utc, 15)) == "2026-11-26");
+    // In a zone east of UTC, 23:30 local is 22:30 UTC of the same day; 00:30 local is still the evening before.
+    const FixedZone cet(3600, "CET");
+    CHECK(format_date(night_date(at(0, 30, 0, 1, 3600), cet, 15)) == "2026-11-25");
+    CHECK(format_date(night_date(at(23, 30, 0, 0, 3600), cet, 15)) == "2026-11-25");
+    CHECK(evening_start(night_date(at(23, 30, 0, 0, 3600), cet, 15), cet, 15) == Approx(at(15, 0, 0, 0, 3600)));
+}
+
+TEST_CASE("bed minutes: movement seconds, large movements and vibrations make wake", "[night][rules]") {
+    NightParams p;
+    BedMinute m;
+    m.coverage = 1;
+    CHECK(bed_minute_state(m, p) == S::sleep);
+    m.moving_s = 0.2;  // a twitch
+    CHECK(bed_minute_state(m, p) == S::sleep);
+    CHECK(bed_minute_state(m, p, true) == S::sleep);  // twitches never wake, even when falling asleep
+    m.limb = true;
+    m.moving_s = 2;
+    CHECK(bed_minute_state(m, p) == S::sleep);       // a brief LM during sleep
+    CHECK(bed_minute_state(m, p, true) == S::wake);  // ...but not while falling asleep
+    m.moving_s = p.wake_moving_s;
+    CHECK(bed_minute_state(m, p) == S::wake);
+    BedMinute large;
+    large.coverage = 1;
+    large.large = true;
+    CHECK(bed_minute_state(large, p) == S::wake);
+    BedMinute gap;
+    gap.coverage = 0.2;
+    CHECK(bed_minute_state(gap, p) == S::missing);
+    BedMinute coarse;
+    coarse.coarse_only = true;
+    CHECK(bed_minute_state(coarse, p) == S::sleep);  // a vibration sensor's silence is a quiet minute
+    coarse.vibrations = 1;
+    CHECK(bed_minute_state(coarse, p) == S::wake);
+}
+
+TEST_CASE("runs: the first index that starts n consecutive states; missing breaks a run", "[night][rules]") {
+    const std::vector<S> v{S::wake, S::sleep, S::sleep, S::missing, S::sleep, S::sleep, S::sleep, S::wake};
+    CHECK(find_run(v, 0, 3, S::sleep) == std::optional<std::size_t>(4));
+    CHECK(find_run(v, 0, 2, S::sleep) == std::optional<std::size_t>(1));
+    CHECK(find_run(v, 2, 2, S::sleep) == std::optional<std::size_t>(4));
+    CHECK_FALSE(find_run(v, 0, 4, S::sleep));
+    CHECK_FALSE(find_run({}, 0, 1, S::sleep));
+    CHECK_FALSE(find_run(v, 99, 1, S::sleep));
+}
+
+TEST_CASE("partner bleed: coincident and at least twice as strong on the partner's side", "[night][rules]") {
+    DetectedMovement own{MovementType::twitch, 100.0, 0.2, 0.02, false};
+    std::vector<DetectedMovement> partner{{MovementType::twitch, 100.3, 0.2, 0.05, false}};
+    CHECK(is_partner_bleed(own, partner));
+    partner[0].peak_g = 0.03;  // only 1.5x: both may have moved; the sleeper's own movement counts
+    CHECK_FALSE(is_partner_bleed(own, partner));
+    partner[0] = {MovementType::twitch, 101.0, 0.2, 0.5, false};  // too late
+    CHECK_FALSE(is_partner_bleed(own, partner));
+    // A fragment felt in the middle of a long partner movement is the partner's.
+    partner[0] = {MovementType::limb_movement, 95.0, 6.0, 0.2, false};
+    CHECK(is_partner_bleed(own, partner));
+    partner[0] = {MovementType::limb_movement, 95.0, 4.0, 0.2, false};  // ended at 99.0
+    CHECK_FALSE(is_partner_bleed(own, partner));
+    CHECK_FALSE(is_partner_bleed(own, {}));
+}
+
+TEST_CASE("median and MAD", "[night][rules]") {
+    CHECK(median({}) == 0);
+    CHECK(median({3}) == 3);
+    CHECK(median({4, 1, 3}) == 3);
+    CHECK(median({1, 2, 3, 10}) == 2.5);
+    CHECK(mad({1, 1, 2, 2, 4, 6, 9}) == 1);  // median 2, deviations 1 1 0 0 2 4 7
+    CHECK(mad({}) == 0);
+}
+
+namespace {
+std::vector<NightSummary> nights_with(const std::vector<int>& onset_twitches) {
+    std::vector<NightSummary> v;
+    for (int k : onset_twitches) {
+        NightSummary n;
+        n.onset_twitches = k;
+        n.twitch_index = k / 7.0;
+        v.push_back(n);
+    }
+    return v;
+}
+}  // namespace
+
+TEST_CASE("verdict: the absolute threshold until enough nights exist", "[night][rules][verdict]") {
+    HeavyParams p;  // default 5, min_nights 5
+    const auto few = nights_with({1, 2, 1});
+    const Verdict a = judge_heavy(4, few, p);
+    CHECK_FALSE(a.heavy);
+    CHECK(a.baseline.nights == 0);
+    CHECK(a.baseline.threshold == 5);
+    const Verdict b = judge_heavy(5, few, p);
+    CHECK(b.heavy);
+    CHECK(b.reason == "5 twitches while falling asleep; 5 or more counts as twitch-heavy until 5 nights are "
+                      "recorded (3 so far)");
+    CHECK(judge_heavy(1, {}, p).reason.rfind("1 twitch while falling asleep", 0) == 0);
+}
+
+TEST_CASE("verdict: the personal baseline, never below the absolute threshold", "[night][rules][verdict]") {
+    HeavyParams p;
+    // 14 nights with a median of 2 and MAD of 1: 2 + 2.5 * 1.4826 = 5.7 -> heavy from 6.
+    const auto usual = nights_with({1, 2, 3, 2, 2, 1, 3, 2, 4, 2, 1, 2, 3, 0});
+    const Verdict v = judge_heavy(9, usual, p);
+    CHECK(v.heavy);
+    CHECK(v.baseline.nights == 14);
+    CHECK(v.baseline.onset_twitches_median == 2);
+    CHECK(v.baseline.onset_twitches_mad == 1);
+    CHECK(v.baseline.threshold == 6);
+    CHECK(v.reason == "9 twitches while falling asleep; your usual is 2 (median of 14 nights)");
+    CHECK_FALSE(judge_heavy(5, usual, p).heavy);
+    CHECK(judge_heavy(5, usual, p).reason ==
+          "5 twitches while falling asleep; your usual is 2 (median of 14 nights), twitch-heavy from 6");
+    // A very calm sleeper (all zeros): the threshold stays at the absolute default, not at 1.
+    const auto calm = nights_with({0, 0, 0, 0, 0, 0});
+    CHECK(judge_heavy(3, calm, p).baseline.threshold == 5);
+    CHECK_FALSE(judge_heavy(3, calm, p).heavy);
+    // A twitchy but regular sleeper: usual nights are not heavy, a clear excess is.
+    const auto twitchy = nights_with({8, 8, 8, 8, 8, 8});
+    CHECK(judge_heavy(8, twitchy, p).baseline.threshold == 11);  // 8 + 2.5 * max(0, 1) = 10.5
+    CHECK_FALSE(judge_heavy(10, twitchy, p).heavy);
+    CHECK(judge_heavy(11, twitchy, p).heavy);
+}
+
+TEST_CASE("verdict: only the last baseline_nights count", "[night][rules][verdict]") {
+    HeavyParams p;
+    p.baseline_nights = 5;
+    std::vector<int> k(20, 10);
+    for (int i = 0; i < 5; ++i) k.push_back(1);  // the recent five are calm
+    const Verdict v = judge_heavy(6, nights_with(k), p);
+    CHECK(v.baseline.nights == 5);
+    CHECK(v.baseline.onset_twitches_median == 1);
+    CHECK(v.heavy);
+}
+
+TEST_CASE("factors: count, amount, last, hours before bed and lateness per factor", "[night][rules][factors]") {
+    const UnixS bed = at(23, 0);
+    std::vector<FactorLog> logs{
+        {at(16, 0), Factor::caffeine, 80, "", "log"},   {at(17, 30), Factor::caffeine, 80, "", "log"},
+        {at(21, 0), Factor::exercise, 40, "", "log"},   {at(19, 0), Factor::stress, 6, "", "log"},
+        {at(18, 0), Factor::magnesium, 200, "", "log"}, {at(23, 30), Factor::caffeine, 80, "", "log"},  // after bed
+    };
+    const auto f = summarize_factors(logs, bed, 8, 3);
+    REQUIRE(f.size() == 5);
+    CHECK(f[0].factor == Factor::caffeine);
+    CHECK(f[0].count == 2);
+    CHECK(f[0].amount == 160);
+    CHECK(*f[0].last == Approx(at(17, 30)));
+    CHECK(*f[0].hours_before_bed == Approx(5.5));
+    CHECK(f[0].late);
+    CHECK(f[1].late);  // exercise 2 h before bed
+    CHECK(f[2].late);  // stress any time in the evening
+    CHECK(f[3].factor == Factor::magnesium);
+    CHECK_FALSE(f[3].late);
+    CHECK(f[4].count == 0);
+    CHECK_FALSE(f[4].last);
+    CHECK_FALSE(f[4].hours_before_bed);
+    // Caffeine 9 h before bed is not late; exercise 4 h before is not late.
+    const auto g = summarize_factors({{at(14, 0), Factor::caffeine, 80, "", "log"}, {at(19, 0), Factor::exercise, 30, "", "log"}},
+                                     bed, 8, 3);
+    CHECK_FALSE(g[0].late);
+    CHECK_FALSE(g[1].late);
+}
