@@ -113,7 +113,9 @@ std::string mask_url_credentials(std::string_view url) {
     const std::size_t at = url.rfind('@');
     if (at == std::string_view::npos) return std::string(url);
     const std::size_t scheme_end = url.find("://");
-    const std::size_t start = (scheme_end != std::string_view::npos && scheme_end + 3 <= at) ? scheme_end + 3 : 0;
+    // A scheme never contains '@': if one comes before "://", that "://" is not a scheme separator.
+    const bool has_scheme = scheme_end != std::string_view::npos && scheme_end < url.find('@');
+    const std::size_t start = has_scheme ? scheme_end + 3 : 0;
     return std::string(url.substr(0, start)) + "***" + std::string(url.substr(at));
 }
 

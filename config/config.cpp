@@ -133,7 +133,7 @@ public:
 
     /// Reads a key: marks it known and returns its value node (null when absent).
     const YNode* get(std::string_view key) {
-        known_.emplace_back(key);
+        if (std::find(known_.begin(), known_.end(), key) == known_.end()) known_.emplace_back(key);
         auto it = values_.find(key);
         return it == values_.end() ? nullptr : it->second.second;
     }
