@@ -118,11 +118,17 @@ public:
     }
     std::size_t filled() const { return filled_; }
     std::size_t capacity() const { return medians_.size(); }
-    /// (median, sigma) where sigma = 1.4826 * median MAD.
+    /// (median, sigma): sigma combines the spread inside a second (median MAD) with the spread
+    /// of the per-second medians, because a smooth envelope barely moves within one second but
+    /// wanders from second to second.
     std::pair<double, double> level() const {
         std::vector<double> m(medians_.begin(), medians_.begin() + static_cast<std::ptrdiff_t>(filled_));
         std::vector<double> d(mads_.begin(), mads_.begin() + static_cast<std::ptrdiff_t>(filled_));
-        return {median_of(m), MAD_TO_SIGMA * median_of(d)};
+        const double level = median_of(m);
+        const double within = median_of(d);
+        for (double& q : m) q = std::abs(q - level);
+        const double between = median_of(m);
+        return {level, MAD_TO_SIGMA * std::sqrt(within * within + between * between)};
     }
 
 private:
@@ -177,6 +183,7 @@ struct Detector::Impl {
     double on_thr = 0;
     double off_thr = 0;
     double sustain_thr = 0;
+    double slow_on_thr = 0;
     double floor_med = 0;
     bool stuck = false;          // activity outlived max_movement_s: the floor is learning it
 
@@ -207,6 +214,7 @@ struct Detector::Impl {
     }
 
     bool is_accel() const { return channels == 3; }
+    double slow_window_s() const { return static_cast<double>(env_slow.size()) * dt; }
 
     void configure(double rate_hz, int nch) {
         hz = rate_hz;
@@ -236,19 +244,27 @@ struct Detector::Impl {
             // Scalar sensors have no physical unit: thresholds are purely relative to the floor,
             // and nothing is detected before the floor is known.
             if (!known) {
-                on_thr = off_thr = sustain_thr = std::numeric_limits<double>::infinity();
+                on_thr = off_thr = sustain_thr = slow_on_thr = std::numeric_limits<double>::infinity();
                 return;
             }
             const double tiny = 1e-12;
             on_thr = std::max({floor_med + p.on_k * sigma, 2.0 * floor_med, tiny});
             off_thr = std::min(on_thr, std::max({floor_med + p.off_k * sigma, 1.5 * floor_med, tiny}));
             sustain_thr = std::max({med_s + p.off_k * sigma_s, 1.5 * med_s, tiny});
+            slow_on_thr = std::max({med_s + p.on_k * sigma_s, 2.0 * med_s, tiny});
+            return;
+        }
+        // Until the floor is known (the first seconds of a detector's life) nothing is detected:
+        // a threshold guessed before the noise is measured would fire on a noisy sensor.
+        if (!known) {
+            on_thr = off_thr = sustain_thr = slow_on_thr = std::numeric_limits<double>::infinity();
             return;
         }
         const double min_off = p.on_k > 0 ? p.min_on_g * p.off_k / p.on_k : p.min_on_g;
-        on_thr = std::max(p.min_on_g, known ? floor_med + p.on_k * sigma : 0.0);
-        off_thr = std::min(on_thr, std::max(min_off, known ? floor_med + p.off_k * sigma : 0.0));
-        sustain_thr = std::max(min_off, known ? med_s + p.off_k * sigma_s : 0.0);
+        on_thr = std::max(p.min_on_g, floor_med + p.on_k * sigma);
+        off_thr = std::min(on_thr, std::max(min_off, floor_med + p.off_k * sigma));
+        slow_on_thr = std::max(p.min_on_g, med_s + p.on_k * sigma_s);
+        sustain_thr = std::min(slow_on_thr, std::max(min_off, med_s + p.off_k * sigma_s));
     }
 
     // ---- segments -------------------------------------------------------------------------
@@ -390,11 +406,19 @@ struct Detector::Impl {
         if (!active) {
             if (pending && tc - pending->last_above > std::max(p.merge_gap_s, GRAVITY_SPAN_S)) finalize_pending(out, false);
             double on_eff = on_thr;
+            double slow_on_eff = slow_on_thr;
             const bool in_gap = pending && tc - pending->last_above <= p.merge_gap_s;
             // After the ringing rule ended a short movement, only a new rise above that level
             // (not the decaying ringing itself) continues it.
-            if (in_gap && pending->released) on_eff = std::max(on_eff, p.release_frac * pending->peak);
-            if (env > on_eff) {
+            if (in_gap && pending->released) {
+                on_eff = std::max(on_eff, p.release_frac * pending->peak);
+                slow_on_eff = std::max(slow_on_eff, p.release_frac * pending->peak);
+            }
+            // The short envelope catches impulses; the sustain envelope, with less noise, catches
+            // weak but lasting oscillation (its start is backdated by half its window).
+            const bool fast_on = env > on_eff;
+            if (fast_on || slow > slow_on_eff) {
+                const double t_start = fast_on ? tc : tc - 0.5 * slow_window_s();
                 if (in_gap) {
                     cur = *pending;
                     cur.released = false;
@@ -402,11 +426,11 @@ struct Detector::Impl {
                 } else {
                     finalize_pending(out, false);
                     cur = Candidate{};
-                    cur.start = tc;
-                    if (is_accel()) cur.pre_gravity = gravity_between(tc - GRAVITY_SPAN_S, tc - GRAVITY_GUARD_S);
+                    cur.start = t_start;
+                    if (is_accel()) cur.pre_gravity = gravity_between(t_start - GRAVITY_SPAN_S, t_start - GRAVITY_GUARD_S);
                 }
                 cur.peak = std::max(cur.peak, env);
-                cur.last_above = tc;
+                cur.last_above = std::max(cur.last_above, t_start);
                 active = true;
             }
             return;
@@ -421,8 +445,9 @@ struct Detector::Impl {
         if (env >= off_eff) {
             cur.last_above = tc;
         } else if (!ringing_rule && tc - cur.start >= p.twitch_max_s && slow >= sustain_thr) {
-            // A limb movement dips between strokes; the sustain envelope bridges the dip without
-            // moving the end (last_above stays with the short envelope).
+            // A limb movement dips between strokes; the sustain envelope bridges the dip (it lags
+            // by half its window, which the end takes back).
+            cur.last_above = std::max(cur.last_above, tc - 0.5 * slow_window_s());
         } else {
             cur.released = ringing_rule;
             close_active(out);
