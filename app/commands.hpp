@@ -61,5 +61,17 @@ struct ScoreOptions {
 };
 int score(const ScoreOptions& o);
 
+struct ExportOptions {
+    std::string state_dir;     ///< holds hypnic.db; empty: the state_dir of --config
+    std::string config;        ///< optional: the zone and state_dir come from here
+    std::string timezone;      ///< IANA name; overrides the config's; default (no config) UTC
+    std::string sleeper;       ///< empty: every sleeper
+    std::string what = "nights";   ///< nights | events | factors
+    std::string format = "csv";    ///< csv | json (JSON Lines)
+    std::string time = "iso";      ///< iso (ISO-8601 with the zone's offset) | unix (seconds)
+    std::string out;           ///< empty or "-": stdout
+};
+int export_history(const ExportOptions& o);
+
 
 }  // namespace hypnic::app

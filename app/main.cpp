@@ -72,6 +72,23 @@ int main(int argc, char** argv) {
     score_cmd->add_option("--threshold", score_o.threshold, "oakley wake threshold (default 40, medium)");
     score_cmd->add_option("file", score_o.file, "input CSV")->required();
 
+    ExportOptions export_o;
+    auto* export_cmd = cli.add_subcommand("export", "write the stored history (nights, events or factor logs) as CSV or JSON Lines");
+    export_cmd->add_option("--state-dir", export_o.state_dir, "state directory holding hypnic.db (default: the config's state_dir)");
+    export_cmd->add_option("-c,--config", export_o.config, "configuration file: time zone and state_dir (optional)");
+    export_cmd->add_option("--timezone", export_o.timezone, "IANA zone for the times (default: the config's, else UTC)");
+    export_cmd->add_option("--sleeper", export_o.sleeper, "only this sleeper (default: every sleeper)");
+    export_cmd->add_option("--what", export_o.what, "nights | events | factors")
+        ->check(CLI::IsMember({"nights", "events", "factors"}))
+        ->default_val("nights");
+    export_cmd->add_option("--format", export_o.format, "csv (header row, RFC 4180 quoting) | json (JSON Lines)")
+        ->check(CLI::IsMember({"csv", "json"}))
+        ->default_val("csv");
+    export_cmd->add_option("--time", export_o.time, "iso (ISO-8601 with offset) | unix (Unix seconds)")
+        ->check(CLI::IsMember({"iso", "unix"}))
+        ->default_val("iso");
+    export_cmd->add_option("--out", export_o.out, "write here instead of stdout (replaced only when complete)");
+
     try {
         cli.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -84,6 +101,7 @@ int main(int argc, char** argv) {
     if (*record_cmd) return record(record_o);
     if (*sim_cmd) return simulate(sim_o);
     if (*score_cmd) return score(score_o);
+    if (*export_cmd) return export_history(export_o);
     if (*run_cmd) return run_daemon(run_o);
     return run_daemon(run_top);
 }
