@@ -18,8 +18,17 @@ struct Plugin::Impl {
 
     Impl(PluginParams p, const Zone& z, History& h) : params(std::move(p)), zone(z), history(h) {
         sleepers.reserve(params.sleepers.size());
-        for (const auto& s : params.sleepers) sleepers.push_back(std::make_unique<night::SleeperNight>(s, zone, history));
+        for (std::size_t i = 0; i < params.sleepers.size(); ++i) {
+            sleepers.push_back(std::make_unique<night::SleeperNight>(params.sleepers[i], zone, history));
+            sleepers.back()->set_night_closed_hook(
+                [this, i](const NightSummary& n, UnixS t, std::vector<OutputBody>& out) { on_night_closed(i, n, t, out); });
+        }
     }
+
+    // The seam for what follows a night: advice (from the recent nights and factors in History) and
+    // the next wind-down plan hang here. Outputs appended to `out` are published for the sleeper.
+    void on_night_closed(std::size_t /*sleeper*/, const NightSummary& /*night*/, UnixS /*now*/,
+                         std::vector<OutputBody>& /*out*/) {}
 
     // Time only moves forward: an older time is treated as the latest one seen.
     UnixS advance(UnixS t) {

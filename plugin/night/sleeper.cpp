@@ -4,10 +4,12 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <limits>
 #include <map>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "plugin/night/rules.hpp"
 #include "plugin/score/score.hpp"
@@ -81,6 +83,86 @@ struct OpenNight {
     long long wake_run_start = 0;
     int wake_run = 0;
 };
+
+// ---------------------------------------------------------------------------------------------
+// Checkpoint text: whitespace-separated tokens in a fixed order, "-" for an absent value.
+
+class Writer {
+public:
+    void num(double x) {
+        char buf[40];
+        std::snprintf(buf, sizeof buf, "%.17g ", x);
+        s_ += buf;
+    }
+    void integer(long long x) { s_ += std::to_string(x) + ' '; }
+    void opt(const std::optional<double>& x) {
+        if (x && std::isfinite(*x))
+            num(*x);
+        else
+            s_ += "- ";
+    }
+    void word(const char* w) { s_ += std::string(w) + ' '; }
+    std::string str() const { return s_; }
+
+private:
+    std::string s_;
+};
+
+/// Reads what Writer wrote; any malformed token makes ok() false (the checkpoint is then ignored).
+class Reader {
+public:
+    explicit Reader(const std::string& s) : in_(s) {}
+    double num() {
+        std::string t;
+        if (!(in_ >> t)) return fail();
+        char* end = nullptr;
+        const double x = std::strtod(t.c_str(), &end);
+        if (end == t.c_str() || *end != 0 || !std::isfinite(x)) return fail();
+        return x;
+    }
+    long long integer(long long lo, long long hi) {
+        const double x = num();
+        if (!ok_ || x < static_cast<double>(lo) || x > static_cast<double>(hi) || x != std::floor(x)) {
+            fail();
+            return lo;
+        }
+        return static_cast<long long>(x);
+    }
+    std::optional<double> opt() {
+        std::string t;
+        if (!(in_ >> t)) {
+            fail();
+            return std::nullopt;
+        }
+        if (t == "-") return std::nullopt;
+        char* end = nullptr;
+        const double x = std::strtod(t.c_str(), &end);
+        if (end == t.c_str() || *end != 0 || !std::isfinite(x)) {
+            fail();
+            return std::nullopt;
+        }
+        return x;
+    }
+    bool word(const char* w) {
+        std::string t;
+        if (!(in_ >> t) || t != w) fail();
+        return ok_;
+    }
+    /// A count of following records, bounded so that a corrupt blob cannot ask for the moon.
+    std::size_t count() { return static_cast<std::size_t>(integer(0, 1000000)); }
+    bool ok() const { return ok_; }
+
+private:
+    double fail() {
+        ok_ = false;
+        return 0;
+    }
+    std::istringstream in_;
+    bool ok_ = true;
+};
+
+constexpr const char* CHECKPOINT_MAGIC = "hypnic-night-1";
+constexpr long long MINUTE_LIMIT = 100000000000LL;  // minute indices far beyond any real time
 }  // namespace
 
 struct SleeperNight::Impl {
@@ -131,7 +213,12 @@ struct SleeperNight::Impl {
         }
         auto nights = history.recent_nights(p.id, 1);
         if (!nights.empty()) last_night = nights.back();
+        // Resume a night that was in progress when hypnic stopped; a damaged or foreign checkpoint
+        // is ignored (the night then starts again from the next readings).
+        if (auto blob = history.get_state(state_key()); blob && !blob->empty()) restore(*blob);
     }
+
+    std::string state_key() const { return "night/" + p.id; }
 
     // -------------------------------------------------------------------------------------------
     // Live state
@@ -254,7 +341,7 @@ struct SleeperNight::Impl {
             }
         }
         night.reset();
-        history.put_state("night/" + p.id, "");
+        history.put_state(state_key(), "");
         phase = Phase::waking;  // force a publication of out_of_bed below
         set_phase(Phase::out_of_bed, out_of_bed, out);
     }
@@ -756,6 +843,213 @@ struct SleeperNight::Impl {
         after_bed_data(out);
     }
 
+    std::string serialize() const {
+        Writer w;
+        auto fin = [](double x) { return std::isfinite(x) ? std::optional<double>(x) : std::nullopt; };
+        const bool has_next = next_minute != std::numeric_limits<long long>::min();
+        w.word(CHECKPOINT_MAGIC);
+        w.integer(static_cast<int>(phase));
+        w.num(since);
+        w.integer(light_on ? *light_on : -1);
+        w.integer(presence ? *presence : -1);
+        w.opt(fin(last_data_t));
+        w.opt(fin(last_data_arrival));
+        w.integer(has_next ? 1 : 0);
+        w.integer(has_next ? next_minute : 0);
+        w.integer(static_cast<long long>(minutes.size()));
+        for (const auto& [m, b] : minutes) {
+            w.integer(m);
+            w.num(b.moving_s);
+            w.integer(b.large);
+            w.integer(b.limb);
+            w.integer(b.vibrations);
+            w.num(b.coverage);
+        }
+        w.integer(static_cast<long long>(sensors.size()));
+        for (const auto& st : sensors) {
+            w.opt(st.on_since);
+            w.integer(st.fired);
+            w.integer(st.mask_on);
+        }
+        w.integer(static_cast<long long>(masks.size()));
+        for (const auto& m : masks) {
+            w.num(m.from);
+            w.opt(fin(m.to));
+        }
+        w.integer(night ? 1 : 0);
+        if (night) {
+            const auto& n = *night;
+            w.num(n.in_bed);
+            w.opt(n.lights_out);
+            w.opt(n.settle_start);
+            w.integer(n.settle_by_signal);
+            w.opt(n.onset);
+            w.opt(n.out_since);
+            w.opt(n.waking_since);
+            w.num(n.runs_from);
+            w.integer(n.sleep_run_start);
+            w.integer(n.sleep_run);
+            w.integer(n.wake_run_start);
+            w.integer(n.wake_run);
+            w.opt(fin(n.last_move_end));
+            w.integer(n.counts.onset_twitches);
+            w.integer(n.counts.twitches);
+            w.integer(n.counts.limb_movements);
+            w.integer(n.counts.large_movements);
+            w.integer(static_cast<long long>(n.away.size()));
+            for (const auto& a : n.away) {
+                w.num(a.from);
+                w.num(a.to);
+            }
+            w.integer(static_cast<long long>(n.phases.size()));
+            for (const auto& [t, ph] : n.phases) {
+                w.num(t);
+                w.integer(static_cast<int>(ph));
+            }
+            w.integer(static_cast<long long>(n.events.size()));
+            for (const auto& e : n.events) {
+                w.integer(static_cast<int>(e.type));
+                w.num(e.start);
+                w.num(e.duration_s);
+                w.num(e.peak_g);
+                w.integer(static_cast<int>(e.phase));
+                w.integer(e.onset_window);
+                w.integer(e.gravity_shift);
+            }
+            w.integer(static_cast<long long>(n.lms.size()));
+            for (std::size_t i = 0; i < n.lms.size(); ++i) {
+                w.num(n.lms[i].start);
+                w.num(n.lms[i].duration_s);
+                w.num(i < n.lm_peaks_g.size() ? n.lm_peaks_g[i] : 0);
+            }
+            w.integer(static_cast<long long>(n.plm_published.size()));
+            for (double t : n.plm_published) w.num(t);
+            w.integer(static_cast<long long>(n.states.size()));
+            for (const auto& [m, st] : n.states) {
+                w.integer(m);
+                w.integer(static_cast<int>(st));
+            }
+        }
+        w.word("end");
+        return w.str();
+    }
+
+    /// Restores a checkpoint; returns false (and changes nothing) when it is malformed or was
+    /// written for another sensor list.
+    bool restore(const std::string& blob) {
+        Reader r(blob);
+        if (!r.word(CHECKPOINT_MAGIC)) return false;
+        auto phase_of = [&](long long x) { return static_cast<Phase>(x); };
+        const Phase ph = phase_of(r.integer(0, 4));
+        const double since_t = r.num();
+        const long long lo = r.integer(-1, 1), pr = r.integer(-1, 1);
+        const auto ldt = r.opt();
+        const auto lda = r.opt();
+        const long long has_next = r.integer(0, 1);
+        const long long nm = r.integer(-MINUTE_LIMIT, MINUTE_LIMIT);
+        std::map<long long, BedMinute> mins;
+        for (std::size_t i = 0, k = r.count(); r.ok() && i < k; ++i) {
+            const long long m = r.integer(-MINUTE_LIMIT, MINUTE_LIMIT);
+            BedMinute b;
+            b.moving_s = r.num();
+            b.large = r.integer(0, 1);
+            b.limb = r.integer(0, 1);
+            b.vibrations = static_cast<int>(r.integer(0, 1000000));
+            b.coverage = r.num();
+            mins[m] = b;
+        }
+        const std::size_t ns = r.count();
+        if (!r.ok() || ns != sensors.size()) return false;
+        std::vector<std::tuple<std::optional<double>, bool, bool>> src;
+        for (std::size_t i = 0; r.ok() && i < ns; ++i) {
+            auto on = r.opt();
+            const bool fired = r.integer(0, 1);
+            const bool mask = r.integer(0, 1);
+            src.emplace_back(on, fired, mask);
+        }
+        std::vector<Interval> mk;
+        for (std::size_t i = 0, k = r.count(); r.ok() && i < k; ++i) {
+            Interval iv;
+            iv.from = r.num();
+            iv.to = r.opt().value_or(INF);
+            mk.push_back(iv);
+        }
+        std::optional<OpenNight> nt;
+        if (r.integer(0, 1) == 1) {
+            OpenNight n;
+            n.in_bed = r.num();
+            n.lights_out = r.opt();
+            n.settle_start = r.opt();
+            n.settle_by_signal = r.integer(0, 1);
+            n.onset = r.opt();
+            n.out_since = r.opt();
+            n.waking_since = r.opt();
+            n.runs_from = r.num();
+            n.sleep_run_start = r.integer(-MINUTE_LIMIT, MINUTE_LIMIT);
+            n.sleep_run = static_cast<int>(r.integer(0, 100000));
+            n.wake_run_start = r.integer(-MINUTE_LIMIT, MINUTE_LIMIT);
+            n.wake_run = static_cast<int>(r.integer(0, 100000));
+            n.last_move_end = r.opt().value_or(-INF);
+            n.counts.onset_twitches = static_cast<int>(r.integer(0, 1000000));
+            n.counts.twitches = static_cast<int>(r.integer(0, 1000000));
+            n.counts.limb_movements = static_cast<int>(r.integer(0, 1000000));
+            n.counts.large_movements = static_cast<int>(r.integer(0, 1000000));
+            for (std::size_t i = 0, k = r.count(); r.ok() && i < k; ++i) {
+                Interval a;
+                a.from = r.num();
+                a.to = r.num();
+                n.away.push_back(a);
+            }
+            for (std::size_t i = 0, k = r.count(); r.ok() && i < k; ++i) {
+                const double t = r.num();
+                n.phases.emplace_back(t, phase_of(r.integer(0, 4)));
+            }
+            for (std::size_t i = 0, k = r.count(); r.ok() && i < k; ++i) {
+                MovementEvent e;
+                e.type = static_cast<MovementType>(r.integer(0, 3));
+                e.start = r.num();
+                e.duration_s = r.num();
+                e.peak_g = r.num();
+                e.phase = phase_of(r.integer(0, 4));
+                e.onset_window = r.integer(0, 1);
+                e.gravity_shift = r.integer(0, 1);
+                n.events.push_back(e);
+            }
+            for (std::size_t i = 0, k = r.count(); r.ok() && i < k; ++i) {
+                LimbMovement lm;
+                lm.start = r.num();
+                lm.duration_s = r.num();
+                n.lms.push_back(lm);
+                n.lm_peaks_g.push_back(r.num());
+            }
+            for (std::size_t i = 0, k = r.count(); r.ok() && i < k; ++i) n.plm_published.insert(r.num());
+            for (std::size_t i = 0, k = r.count(); r.ok() && i < k; ++i) {
+                const long long m = r.integer(-MINUTE_LIMIT, MINUTE_LIMIT);
+                const auto c = static_cast<char>(r.integer(0, 127));
+                if (c != 'S' && c != 'W' && c != '?') return false;
+                n.states[m] = static_cast<score::State>(c);
+            }
+            nt = std::move(n);
+        }
+        if (!r.word("end") || !r.ok()) return false;
+        phase = ph;
+        since = since_t;
+        light_on = lo < 0 ? std::nullopt : std::optional<bool>(lo == 1);
+        presence = pr < 0 ? std::nullopt : std::optional<bool>(pr == 1);
+        last_data_t = ldt.value_or(-INF);
+        last_data_arrival = lda.value_or(-INF);
+        next_minute = has_next == 1 ? nm : std::numeric_limits<long long>::min();
+        minutes = std::move(mins);
+        for (std::size_t i = 0; i < ns; ++i) {
+            sensors[i].on_since = std::get<0>(src[i]);
+            sensors[i].fired = std::get<1>(src[i]);
+            sensors[i].mask_on = std::get<2>(src[i]);
+        }
+        masks = std::move(mk);
+        night = std::move(nt);
+        return true;
+    }
+
     void note_data(UnixS t) {
         last_data_t = std::max(last_data_t, t);
         last_data_arrival = now;
@@ -930,7 +1224,7 @@ void SleeperNight::retained(std::vector<OutputBody>& out) const {
     if (impl_->last_night) out.push_back(*impl_->last_night);
 }
 
-void SleeperNight::checkpoint() {}
+void SleeperNight::checkpoint() { impl_->history.put_state(impl_->state_key(), impl_->serialize()); }
 
 void SleeperNight::set_night_closed_hook(NightClosedHook hook) { impl_->hook = std::move(hook); }
 const SleeperParams& SleeperNight::params() const { return impl_->p; }

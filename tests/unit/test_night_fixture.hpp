@@ -98,6 +98,7 @@ struct Bedroom {
     std::vector<Output> out;
     std::vector<AccelStream> streams;
     std::multimap<UnixS, Input> discrete;
+    UnixS resume_at = -std::numeric_limits<double>::infinity();  ///< a later run() goes on from here
 
     Bedroom() {
         SleeperParams s;
@@ -138,6 +139,8 @@ struct Bedroom {
         for (const auto& s : streams) first = std::min(first, s.from);
         if (!discrete.empty()) first = std::min(first, discrete.begin()->first);
         auto next_discrete = discrete.begin();
+        first = std::max(first, resume_at);
+        resume_at = std::floor(until) + 1;
         for (UnixS t = std::floor(first); t <= until; t += 1) {
             while (next_discrete != discrete.end() && next_discrete->first <= t) {
                 plugin->on_input(next_discrete->second, out);

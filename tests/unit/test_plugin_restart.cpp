@@ -1,0 +1,117 @@
+// Restarts: a checkpointed night resumes in a new Plugin; damaged checkpoints are ignored; the closing hook.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+
+#include "plugin/night/sleeper.hpp"
+#include "test_night_fixture.hpp"
+
+using namespace hypnic;
+using namespace hypnic::test;
+
+namespace {
+Bedroom evening() {
+    Bedroom room;
+    room.add_accel(at(21, 55), at(1, 0, 0, 1));
+    const auto pres = room.add_sensor(SensorKind::presence);
+    const auto lights = room.add_sensor(SensorKind::lights);
+    auto& a = room.streams[0];
+    restless(a, at(22, 0), at(22, 20));
+    a.bursts.push_back(twitch_at(at(22, 15, 30)));
+    a.bursts.push_back(twitch_at(at(22, 23, 30)));
+    a.bursts.push_back(twitch_at(at(23, 40, 30)));
+    room.presence(pres, at(22, 0), true);
+    room.light(lights, at(22, 10), false);
+    room.presence(pres, at(0, 59, 50, 1), false);
+    return room;
+}
+}  // namespace
+
+TEST_CASE("a checkpointed night resumes after a restart and closes as if uninterrupted", "[plugin][night][restart]") {
+    Bedroom straight = evening();
+    straight.run(at(1, 40, 0, 1));
+    const auto want = straight.outputs<NightSummary>();
+    REQUIRE(want.size() == 1);
+
+    Bedroom room = evening();
+    room.run(at(23, 0));
+    room.plugin->checkpoint();
+    REQUIRE(room.history.get_state("night/alex"));
+    CHECK_FALSE(room.history.get_state("night/alex")->empty());
+    // A new process: same History, fresh Plugin.
+    room.plugin = std::make_unique<Plugin>(room.params, *room.zone, room.history);
+    std::vector<Output> ret;
+    room.plugin->retained(ret);
+    REQUIRE_FALSE(ret.empty());
+    const auto& live = std::get<LiveState>(ret[0].body);
+    CHECK(live.phase == Phase::asleep);
+    CHECK(live.tonight.twitches == 2);
+    room.run(at(1, 40, 0, 1));
+    const auto got = room.outputs<NightSummary>();
+    REQUIRE(got.size() == 1);
+    CHECK(got[0].night == want[0].night);
+    CHECK(*got[0].in_bed == *want[0].in_bed);
+    CHECK(*got[0].lights_out == *want[0].lights_out);
+    CHECK(*got[0].sleep_onset == *want[0].sleep_onset);
+    CHECK(*got[0].out_of_bed == *want[0].out_of_bed);
+    CHECK(got[0].onset_twitches == want[0].onset_twitches);
+    CHECK(got[0].twitches == want[0].twitches);
+    CHECK(got[0].limb_movements == want[0].limb_movements);
+    // A restart costs the detector its warm-up, and coverage its data: a little, not the night.
+    CHECK(got[0].asleep_h == Approx(want[0].asleep_h).margin(3.0 / 60));
+    CHECK(got[0].coverage > 0.95);
+    // Closing clears the checkpoint.
+    CHECK(room.history.get_state("night/alex")->empty());
+}
+
+TEST_CASE("a damaged checkpoint is ignored, never a crash", "[plugin][night][restart][hostile]") {
+    const std::vector<std::string> blobs{
+        "garbage",
+        "hypnic-night-1",
+        "hypnic-night-1 9 0 -1 -1 - - 0 0 0 0 0 0 0 end",         // phase out of range
+        "hypnic-night-1 1 nan -1 -1 - - 0 0 0 3 - 0 0 0 0 0 end",  // NaN time
+        "hypnic-night-1 1 0 -1 -1 - - 0 0 99999999999 end",        // absurd minute count
+        "hypnic-night-1 1 0 -1 -1 - - 0 0 0 1 - 0 0 0 0 end",      // wrong sensor count
+        std::string(100000, '7'),
+    };
+    for (const auto& blob : blobs) {
+        Bedroom room = evening();
+        room.history.put_state("night/alex", blob);
+        room.start();
+        std::vector<Output> ret;
+        room.plugin->retained(ret);
+        REQUIRE(ret.size() == 1);
+        CHECK(std::get<LiveState>(ret[0].body).phase == Phase::out_of_bed);
+        room.run(at(1, 40, 0, 1));
+        CHECK(room.outputs<NightSummary>().size() == 1);
+    }
+}
+
+TEST_CASE("the night-closed hook runs once per closed night and may add outputs", "[night][hook]") {
+    Bedroom room = evening();
+    const FixedZone zone(0);
+    night::SleeperNight sn(room.params.sleepers[0], zone, room.history);
+    int calls = 0;
+    std::string seen;
+    sn.set_night_closed_hook([&](const NightSummary& n, UnixS, std::vector<OutputBody>& out) {
+        ++calls;
+        seen = n.night;
+        out.push_back(WinddownNext{Stage::relax, 0});
+    });
+    // Presence and lights alone give no sleep: the stay is dropped, the hook is not called.
+    std::vector<OutputBody> out;
+    sn.on_presence(1, at(22, 0), PresenceReading{at(22, 0), true}, out);
+    sn.on_presence(1, at(23, 0), PresenceReading{at(23, 0), false}, out);
+    sn.on_time(at(23, 30), out);
+    CHECK(calls == 0);
+    // A night with bed data closes and calls the hook.
+    AccelStream& s = room.streams[0];
+    sn.on_presence(1, at(23, 40), PresenceReading{at(23, 40), true}, out);
+    for (UnixS t = at(23, 40); t < at(1, 0, 0, 1); t += 1) sn.on_accel(0, t + 1, s.batch(t), out);
+    sn.on_presence(1, at(1, 0, 0, 1), PresenceReading{at(1, 0, 0, 1), false}, out);
+    sn.on_time(at(1, 30, 0, 1), out);
+    CHECK(calls == 1);
+    CHECK(seen == "2026-11-25");
+    CHECK(std::count_if(out.begin(), out.end(), [](const OutputBody& b) { return std::holds_alternative<WinddownNext>(b); }) == 1);
+    CHECK(sn.last_night());
+}
