@@ -140,6 +140,7 @@ struct SqliteHistory::Impl {
 
     void open() {
         sqlite3_busy_timeout(db.get(), BUSY_TIMEOUT_MS);
+        if (mode == StoreMode::read_only) db.exec("PRAGMA query_only = ON", "making the connection read-only");
         // The first read of the header: a garbage file fails here with "file is not a database".
         version = static_cast<int>(db.query_int("PRAGMA user_version", "reading the schema version"));
         if (version > SCHEMA_VERSION)
@@ -293,7 +294,9 @@ int open_flags(const std::string& path, StoreMode mode) {
         std::error_code ec;
         if (!std::filesystem::exists(path, ec))
             throw StoreError(path + ": no history database here (has hypnicd run with this state directory?)");
-        return SQLITE_OPEN_READONLY;
+        // Read-write without CREATE, then query_only: the last connection to close can still tidy up
+        // the -wal/-shm files. SQLite falls back to read-only by itself where the file is not writable.
+        return SQLITE_OPEN_READWRITE;
     }
     const auto dir = std::filesystem::path(path).parent_path();
     if (!dir.empty()) {
