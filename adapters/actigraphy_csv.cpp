@@ -111,6 +111,13 @@ bool parse_clock(std::string_view s, std::size_t& pos, int& h, int& mi, int& sec
     return true;
 }
 
+/// A number as short as it reads back exactly (10, 0.5, 1e+20), for messages.
+std::string number(double v) {
+    char buf[64];
+    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+    return ec == std::errc{} ? std::string(buf, end) : std::to_string(v);
+}
+
 }  // namespace
 
 CsvError::CsvError(std::string file, std::size_t line, std::size_t col, const std::string& message)
@@ -328,7 +335,7 @@ ActigraphySeries parse_actigraphy_csv(std::string_view text, const std::string& 
     out.column = header.fields[*count_col];
 
     if (options.epoch_s && !(std::isfinite(*options.epoch_s) && *options.epoch_s >= 0.001 && *options.epoch_s <= 86'400))
-        throw CsvError(name, 0, 0, "epoch length must be between 0.001 and 86400 s, got " + std::to_string(*options.epoch_s));
+        throw CsvError(name, 0, 0, "epoch length must be between 0.001 and 86400 s, got " + number(*options.epoch_s));
 
     struct Row {
         std::int64_t t_ms;
@@ -403,8 +410,8 @@ ActigraphySeries parse_actigraphy_csv(std::string_view text, const std::string& 
             const std::int64_t step = rows[k].t_ms - rows[k - 1].t_ms;
             if (step % epoch_ms != 0)
                 throw CsvError(name, rows[k].line, rows[k].ts_col,
-                               "timestamp " + quoted_cell(rows[k].stamp) + " is " + std::to_string(static_cast<double>(step) / 1000.0) +
-                                   " s after the previous row, not a whole number of " + std::to_string(out.epoch_s) + "-s epochs");
+                               "timestamp " + quoted_cell(rows[k].stamp) + " is " + number(static_cast<double>(step) / 1000.0) +
+                                   " s after the previous row, not a whole number of " + number(out.epoch_s) + "-s epochs");
             const std::int64_t skipped = step / epoch_ms - 1;
             if (static_cast<std::uint64_t>(skipped) + out.counts.size() > MAX_EPOCHS)
                 throw CsvError(name, rows[k].line, rows[k].ts_col,
@@ -438,8 +445,8 @@ ActigraphySeries combine_epochs(const ActigraphySeries& series, double target_ep
     const double ratio = target_epoch_s / series.epoch_s;
     const double factor = std::round(ratio);
     if (!std::isfinite(ratio) || factor < 1 || std::abs(ratio - factor) > 1e-9)
-        throw std::invalid_argument(std::to_string(target_epoch_s) + "-s epochs cannot be made from " +
-                                    std::to_string(series.epoch_s) + "-s epochs (not a whole multiple)");
+        throw std::invalid_argument(number(target_epoch_s) + "-s epochs cannot be made from " +
+                                    number(series.epoch_s) + "-s epochs (not a whole multiple)");
     const auto k = static_cast<std::size_t>(factor);
     ActigraphySeries out;
     out.column = series.column;
