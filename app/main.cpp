@@ -67,7 +67,9 @@ int main(int argc, char** argv) {
     score_cmd->add_option("--algorithm", score_o.algorithm, "cole-kripke | sadeh | oakley")
         ->check(CLI::IsMember({"cole-kripke", "sadeh", "oakley"}))
         ->default_val("cole-kripke");
-    score_cmd->add_option("--epoch-s", score_o.epoch_s, "epoch length in seconds (default: from the timestamps)");
+    score_cmd->add_option("--epoch-s", score_o.epoch_s,
+                          "epoch length in seconds (default: the smallest step between timestamps); "
+                          "cole-kripke and sadeh sum epochs that divide 60 s into 60-s epochs");
     score_cmd->add_option("--column", score_o.column, "count column (default: axis1, count, activity or 'Actiwatch activity counts')");
     score_cmd->add_option("--threshold", score_o.threshold, "oakley wake threshold (default 40, medium)");
     score_cmd->add_option("file", score_o.file, "input CSV")->required();
