@@ -75,7 +75,7 @@ struct ActigraphySeries {
 /// Upper bound on a count (anything above is not an activity count) and on the series length
 /// (a gap in the timestamps is filled with missing epochs, up to this many epochs in total).
 inline constexpr double MAX_COUNT = 1e9;
-inline constexpr std::size_t MAX_EPOCHS = 10'000'000;
+inline constexpr std::size_t MAX_EPOCHS = 2'000'000;  // about a year of 15-s epochs
 
 /// Parses an actigraphy CSV: a header row with a `timestamp` column and the count column, then one
 /// row per epoch in increasing time. Epochs the file skips (a step that is a whole multiple of the

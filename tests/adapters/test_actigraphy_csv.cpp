@@ -1,6 +1,8 @@
 // The actigraphy CSV reader: well-formed variants it must accept and hostile input it must reject.
 #include <catch2/catch.hpp>
 
+#include <cmath>
+#include <cstdint>
 #include <string>
 
 #include "adapters/actigraphy_csv.hpp"
@@ -200,4 +202,50 @@ TEST_CASE("combine_epochs sums whole multiples only") {
     CHECK(m.epoch_s == 60);
     CHECK_THROWS_AS(combine_epochs(s, 45), std::invalid_argument);
     CHECK_THROWS_AS(combine_epochs(s, 15), std::invalid_argument);
+}
+
+TEST_CASE("hostile: mangled files either parse into a consistent series or fail with a placed CsvError") {
+    const std::string good =
+        "timestamp,\"Actiwatch activity counts\",Actiware classification\r\n"
+        "01/01/2000 01:17:00,NA,NA\r\n01/01/2000 01:17:15,12,0\r\n01/01/2000 01:17:30,\"7\",1\r\n"
+        "01/01/2000 01:17:45,0,0\r\n01/01/2000 01:18:30,3,0\r\n";
+    const std::string alphabet = std::string(",\"\r\n0123456789:/ .-eNA", 22) + std::string(1, '\0') + "\xff";
+    // A fixed linear congruential sequence: the same mutations on every run and machine.
+    std::uint64_t state = 12345;
+    auto next = [&state] {
+        state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+        return static_cast<std::size_t>(state >> 33);
+    };
+    std::size_t parsed = 0, rejected = 0;
+    for (int trial = 0; trial < 1500; ++trial) {
+        std::string text = good;
+        const std::size_t edits = 1 + next() % 4;
+        for (std::size_t e = 0; e < edits; ++e) {
+            const std::size_t at = next() % (text.size() + 1);
+            switch (next() % 3) {
+                case 0: text.insert(at, 1, alphabet[next() % alphabet.size()]); break;
+                case 1: if (at < text.size()) text.erase(at, 1); break;
+                default: if (at < text.size()) text[at] = alphabet[next() % alphabet.size()]; break;
+            }
+        }
+        try {
+            const auto s = parse_actigraphy_csv(text, "m.csv");
+            ++parsed;
+            bool consistent = s.counts.size() == s.t_ms.size() && s.timestamps.size() == s.t_ms.size() &&
+                              s.lines.size() == s.t_ms.size() && s.epoch_s > 0;
+            const auto epoch_ms = static_cast<std::int64_t>(std::llround(s.epoch_s * 1000));
+            for (std::size_t i = 1; consistent && i < s.t_ms.size(); ++i)
+                consistent = s.t_ms[i] - s.t_ms[i - 1] == epoch_ms;
+            for (const auto& c : s.counts)
+                if (c && !(*c >= 0 && *c <= MAX_COUNT)) consistent = false;
+            INFO("mutated input: " << text);
+            REQUIRE(consistent);
+        } catch (const CsvError& e) {
+            ++rejected;
+            REQUIRE_THAT(std::string(e.what()), StartsWith("m.csv"));
+        }
+    }
+    // Both outcomes really occur, so the loop exercises the reader's accept and reject paths.
+    CHECK(parsed > 50);
+    CHECK(rejected > 50);
 }
