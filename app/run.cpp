@@ -1,11 +1,387 @@
-// `hypnicd run`: the live daemon.
-#include <iostream>
+// `hypnicd run`: the live daemon — MQTT in, pipeline on one io_context, publications out, signals.
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <random>
+
+#include "adapters/mqtt/client.hpp"
+#include "adapters/pipeline.hpp"
+#include "adapters/tz.hpp"
 #include "app/commands.hpp"
+#include "app/common.hpp"
+#include "plugin/history.hpp"
 
 namespace hypnic::app {
-int run_daemon(const RunOptions&) {
-    std::cerr << "hypnicd: run: not built yet\n";
-    return EXIT_RUNTIME;
+
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+constexpr double MAX_TICK_S = 60;          // re-check the wall clock at least this often
+constexpr double MIN_TICK_S = 0.02;        // never arm the timer for less (a due wake-up runs promptly)
+constexpr double IDLE_MIN_TICK_S = 1;      // a wake-up that does not move forward is retried at most 1/s
+constexpr double CHECKPOINT_EVERY_S = 300; // in-progress state survives a power cut within this
+constexpr auto REJECT_LOG_EVERY = std::chrono::minutes(1);
+constexpr std::size_t REJECT_KEYS_MAX = 4096;
+constexpr auto STOP_TIMEOUT = std::chrono::seconds(5);
+
+UnixS wall_now() {
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
+
+/// systemd's notification protocol: one datagram to $NOTIFY_SOCKET (no libsystemd needed).
+void sd_notify(const std::string& state) {
+    const char* path = std::getenv("NOTIFY_SOCKET");
+    if (!path || !*path) return;
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    const std::size_t len = std::strlen(path);
+    if (len >= sizeof addr.sun_path) {
+        spdlog::warn("NOTIFY_SOCKET is longer than a unix socket path may be; not notifying systemd");
+        return;
+    }
+    std::memcpy(addr.sun_path, path, len);
+    if (addr.sun_path[0] == '@') addr.sun_path[0] = '\0';  // abstract namespace
+    const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return;
+    const auto addr_len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + len);
+    if (::sendto(fd, state.data(), state.size(), MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&addr), addr_len) < 0)
+        spdlog::debug("notifying systemd ({}) failed: {}", state, std::strerror(errno));
+    ::close(fd);
+}
+
+std::string monotonic_usec() {
+    timespec ts{};
+    ::clock_gettime(CLOCK_MONOTONIC, &ts);
+    return std::to_string(static_cast<long long>(ts.tv_sec) * 1000000LL + ts.tv_nsec / 1000);
+}
+
+/// The one place the daemon's History is chosen.
+// TODO(store): construct the SQLite history of adapters/store under cfg.state_dir here once it lands;
+// until then the daemon remembers nights only while it runs.
+std::unique_ptr<History> make_history(const Config& cfg) {
+    (void)cfg.state_dir;
+    return std::make_unique<MemoryHistory>();
+}
+
+/// True when a change between the two option sets needs a new connection.
+bool connection_changed(const MqttOptions& a, const MqttOptions& b) {
+    return a.url != b.url || a.base_topic != b.base_topic || a.client_id != b.client_id || a.username != b.username ||
+           a.password != b.password || a.keepalive_s != b.keepalive_s || a.qos != b.qos ||
+           a.clean_session != b.clean_session || a.reconnect_min_s != b.reconnect_min_s ||
+           a.reconnect_max_s != b.reconnect_max_s || a.max_payload_bytes != b.max_payload_bytes ||
+           a.tls.enabled != b.tls.enabled || a.tls.ca_file != b.tls.ca_file || a.tls.cert_file != b.tls.cert_file ||
+           a.tls.key_file != b.tls.key_file || a.tls.verify != b.tls.verify;
+}
+
+spdlog::level::level_enum to_spdlog(MqttLogLevel l) {
+    switch (l) {
+        case MqttLogLevel::debug: return spdlog::level::debug;
+        case MqttLogLevel::info: return spdlog::level::info;
+        case MqttLogLevel::warn: return spdlog::level::warn;
+        case MqttLogLevel::error: return spdlog::level::err;
+    }
+    return spdlog::level::info;
+}
+
+/// Logs rejected messages at most once per topic and reason per minute, with the count in between.
+class RejectLog {
+public:
+    void add(const Rejection& r) {
+        const auto now = SteadyClock::now();
+        if (entries_.size() >= REJECT_KEYS_MAX) entries_.clear();  // wildcard floods must not grow memory
+        auto [it, fresh] = entries_.try_emplace({r.topic, r.reason});
+        Entry& e = it->second;
+        if (!fresh && now - e.last_logged < REJECT_LOG_EVERY) {
+            ++e.suppressed;
+            return;
+        }
+        if (e.suppressed)
+            spdlog::warn("rejected a message on '{}' ({}): {} [{} more like it in the last minute]", r.topic, r.reason,
+                         r.detail, e.suppressed);
+        else
+            spdlog::warn("rejected a message on '{}' ({}): {}", r.topic, r.reason, r.detail);
+        e.last_logged = now;
+        e.suppressed = 0;
+    }
+
+private:
+    struct Entry {
+        SteadyClock::time_point last_logged{};
+        std::uint64_t suppressed = 0;
+    };
+    std::map<std::pair<std::string, std::string>, Entry> entries_;
+};
+
+/// Everything the running daemon owns. All of it runs on `io_` (one thread).
+class Daemon {
+public:
+    Daemon(std::string config_path, std::unique_ptr<Config> cfg, std::unique_ptr<Zone> zone)
+        : config_path_(std::move(config_path)), cfg_(std::move(cfg)), zone_(std::move(zone)) {}
+
+    int run() {
+        history_ = make_history(*cfg_);
+        try {
+            pipeline_ = std::make_unique<Pipeline>(cfg_->mqtt, cfg_->plugin, *zone_, *history_);
+            client_ = make_client(cfg_->mqtt);
+        } catch (const std::exception& e) {
+            spdlog::error("{}: cannot start: {}", config_path_, e.what());
+            return EXIT_RUNTIME;
+        }
+        signals_.async_wait([this](const boost::system::error_code& ec, int sig) { on_signal(ec, sig); });
+        client_->set_subscriptions(topics());
+        client_->start();
+        spdlog::info("hypnicd {} running: {} sleeper(s), zone {}, base topic '{}'", HYPNIC_VERSION,
+                     cfg_->plugin.sleepers.size(), zone_->name(), cfg_->mqtt.base_topic);
+        last_checkpoint_ = wall_now();
+        tick();
+        io_.run();
+        return exit_code_;
+    }
+
+private:
+    std::unique_ptr<MqttClient> make_client(const MqttOptions& o) {
+        MqttHandlers h;
+        h.on_connected = [this] { on_connected(); };
+        h.on_message = [this](std::string_view t, std::string_view p, bool) { on_message(t, p); };
+        h.log = [](MqttLogLevel l, const std::string& line) { spdlog::log(to_spdlog(l), "mqtt: {}", line); };
+        return std::make_unique<MqttClient>(io_, o, std::move(h));
+    }
+
+    std::vector<std::string> topics() const {
+        auto t = pipeline_->subscriptions();
+        if (cfg_->homeassistant.enabled) t.push_back(cfg_->homeassistant.status_topic);
+        return t;
+    }
+
+    void publish_all(std::vector<Publication>& pubs, UnixS now) {
+        for (auto& p : pubs) {
+            if (p.ts == 0) p.ts = now;
+            client_->publish(p);
+        }
+        pubs.clear();
+    }
+
+    void on_connected() {
+        if (!ready_sent_) {
+            sd_notify("READY=1\nSTATUS=connected to the MQTT broker");
+            ready_sent_ = true;
+        }
+        announce();
+    }
+
+    /// Every retained state again: after a (re)connect, a reload, or Home Assistant's birth.
+    void announce() {
+        const UnixS now = wall_now();
+        std::vector<Publication> out;
+        try {
+            pipeline_->retained(now, out);
+        } catch (const std::exception& e) {
+            spdlog::error("building the retained state failed: {}", e.what());
+        }
+        publish_all(out, now);
+    }
+
+    void on_message(std::string_view topic, std::string_view payload) {
+        if (cfg_->homeassistant.enabled && topic == cfg_->homeassistant.status_topic) {
+            if (payload == "online") schedule_announce();
+            return;
+        }
+        const UnixS now = wall_now();
+        std::vector<Publication> out;
+        try {
+            if (auto r = pipeline_->on_message(topic, payload, now, out)) rejects_.add(*r);
+        } catch (const std::exception& e) {
+            // A bug must cost one message, not the night.
+            rejects_.add(Rejection{std::string(topic), "internal", e.what()});
+        }
+        publish_all(out, now);
+        // The message may have brought a timer forward. Only a wake-up that no tick has seen yet
+        // re-arms, so a flood of messages cannot keep pushing a stale one away.
+        const UnixS next = pipeline_->next_wakeup();
+        if (next < armed_for_ && next > last_tick_) arm_tick(now);
+    }
+
+    void schedule_announce() {
+        const double max_s = std::max(0.0, cfg_->homeassistant.announce_delay_max_s);
+        std::uniform_real_distribution<double> dist(0.0, max_s);
+        const double delay_s = max_s > 0 ? dist(rng_) : 0.0;
+        // Spreading the re-announce keeps a restarting Home Assistant from a burst of every device at once.
+        spdlog::info("Home Assistant is online: re-announcing in {:.1f} s", delay_s);
+        announce_timer_.expires_after(std::chrono::duration_cast<SteadyClock::duration>(std::chrono::duration<double>(delay_s)));
+        announce_timer_.async_wait([this](const boost::system::error_code& ec) {
+            if (!ec && !stopping_) announce();
+        });
+    }
+
+    void tick() {
+        if (stopping_) return;
+        const UnixS now = wall_now();
+        std::vector<Publication> out;
+        try {
+            pipeline_->on_time(now, out);
+        } catch (const std::exception& e) {
+            spdlog::error("clock tick at {:.3f} failed: {}", now, e.what());
+        }
+        publish_all(out, now);
+        if (now - last_checkpoint_ >= CHECKPOINT_EVERY_S) checkpoint(now);
+        last_tick_ = now;
+        arm_tick(now);
+    }
+
+    /// Arms the timer for the next wake-up, at most MAX_TICK_S away; the wall clock is read again
+    /// on every wake-up, so a suspend or an NTP step only delays work by one wait.
+    void arm_tick(UnixS now) {
+        const UnixS next = pipeline_->next_wakeup();
+        double delay_s = std::isfinite(next) ? next - now : MAX_TICK_S;
+        delay_s = std::clamp(delay_s, MIN_TICK_S, MAX_TICK_S);
+        // A wake-up that a tick at or after it did not move is stale: do not spin on it.
+        if (next <= last_tick_) delay_s = std::max(delay_s, IDLE_MIN_TICK_S);
+        armed_for_ = now + delay_s;
+        tick_timer_.expires_after(std::chrono::duration_cast<SteadyClock::duration>(std::chrono::duration<double>(delay_s)));
+        tick_timer_.async_wait([this](const boost::system::error_code& ec) {
+            if (!ec) tick();
+        });
+    }
+
+    void checkpoint(UnixS now) {
+        try {
+            pipeline_->checkpoint();
+        } catch (const std::exception& e) {
+            spdlog::error("saving the in-progress state failed: {}", e.what());
+        }
+        last_checkpoint_ = now;
+    }
+
+    void on_signal(const boost::system::error_code& ec, int sig) {
+        if (ec) return;
+        if (sig == SIGHUP) {
+            reload();
+            signals_.async_wait([this](const boost::system::error_code& e, int s) { on_signal(e, s); });
+            return;
+        }
+        shutdown(sig);
+    }
+
+    void shutdown(int sig) {
+        stopping_ = true;
+        spdlog::info("{}: saving state, going offline", sig == SIGINT ? "SIGINT" : "SIGTERM");
+        sd_notify("STOPPING=1");
+        checkpoint(wall_now());
+        client_->stop(STOP_TIMEOUT);
+        tick_timer_.cancel();
+        announce_timer_.cancel();
+        signals_.cancel();
+        exit_code_ = EXIT_OK;
+        io_.stop();
+    }
+
+    void reload() {
+        sd_notify("RELOADING=1\nMONOTONIC_USEC=" + monotonic_usec());
+        spdlog::info("SIGHUP: reloading {}", config_path_);
+        apply(load_config_file(config_path_));
+        sd_notify("READY=1");
+    }
+
+    void apply(ConfigResult r) {
+        if (!r.ok()) {
+            for (const auto& e : r.errors) spdlog::error("{}", e.to_string());
+            spdlog::error("reload: {} error(s) in {}; keeping the running configuration", r.errors.size(), config_path_);
+            return;
+        }
+        auto cfg = std::make_unique<Config>(std::move(r.config));
+        std::unique_ptr<Zone> zone;
+        std::unique_ptr<Pipeline> pipe;
+        try {
+            zone = make_zone(cfg->timezone);
+            // The old pipeline saves its in-progress state first so that the new one carries on from it.
+            pipeline_->checkpoint();
+            pipe = std::make_unique<Pipeline>(cfg->mqtt, cfg->plugin, *zone, *history_);
+        } catch (const std::exception& e) {
+            spdlog::error("reload: {}: {}; keeping the running configuration", config_path_, e.what());
+            return;
+        }
+        if (cfg->state_dir != cfg_->state_dir)
+            spdlog::warn("reload: state_dir changed to '{}'; it takes effect at the next start", cfg->state_dir);
+        const bool reconnect = connection_changed(cfg->mqtt, cfg_->mqtt);
+        spdlog::set_level(spdlog::level::from_str(cfg->log.level));
+        // Swap in the order of dependence: the pipeline refers to the config and the zone.
+        std::swap(pipeline_, pipe);
+        std::swap(cfg_, cfg);
+        std::swap(zone_, zone);
+        pipe.reset();
+        if (reconnect) {
+            spdlog::info("reload: MQTT connection settings changed; reconnecting to {}",
+                         MqttClient::mask_url(cfg_->mqtt.url));
+            client_->stop(STOP_TIMEOUT);
+            try {
+                client_ = make_client(cfg_->mqtt);
+            } catch (const std::exception& e) {
+                spdlog::error("reload: {}; stopping", e.what());
+                exit_code_ = EXIT_RUNTIME;
+                io_.stop();
+                return;
+            }
+            client_->set_subscriptions(topics());
+            client_->start();
+        } else {
+            client_->set_subscriptions(topics());
+            if (client_->connected()) announce();
+        }
+        spdlog::info("reload: {} sleeper(s) configured", cfg_->plugin.sleepers.size());
+        arm_tick(wall_now());
+    }
+
+    std::string config_path_;
+    std::unique_ptr<Config> cfg_;
+    std::unique_ptr<Zone> zone_;
+    boost::asio::io_context io_;
+    boost::asio::signal_set signals_{io_, SIGTERM, SIGINT, SIGHUP};
+    boost::asio::steady_timer tick_timer_{io_};
+    boost::asio::steady_timer announce_timer_{io_};
+    std::unique_ptr<History> history_;
+    std::unique_ptr<Pipeline> pipeline_;
+    std::unique_ptr<MqttClient> client_;  // after the pipeline: destroyed (and disconnected) first
+    RejectLog rejects_;
+    std::mt19937 rng_{std::random_device{}()};
+    UnixS last_tick_ = -INFINITY;
+    UnixS armed_for_ = INFINITY;
+    UnixS last_checkpoint_ = 0;
+    bool ready_sent_ = false;
+    bool stopping_ = false;
+    int exit_code_ = EXIT_OK;
+};
+
+}  // namespace
+
+int run_daemon(const RunOptions& o) {
+    auto cfg = load_config_reporting(o.config);
+    if (!cfg) return EXIT_USAGE;
+    setup_logging(cfg->log.level);
+    std::unique_ptr<Zone> zone;
+    try {
+        zone = make_zone(cfg->timezone);
+    } catch (const std::exception& e) {
+        spdlog::error("{}: {}", o.config, e.what());
+        return EXIT_USAGE;
+    }
+    Daemon d(o.config, std::make_unique<Config>(std::move(*cfg)), std::move(zone));
+    return d.run();
+}
+
 }  // namespace hypnic::app
