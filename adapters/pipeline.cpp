@@ -185,27 +185,29 @@ std::optional<Rejection> Pipeline::on_message(std::string_view topic, std::strin
         if (matched) return rej;
         return m.reject(topic, "topic", "no sensor or log topic is configured for this topic");
     }
-    std::optional<Rejection> first;
+    // A topic shared by several sensors (one light for two sleepers) is decoded for each; the
+    // message counts as one rejection, the first refusal, however many sensors refused it.
+    std::optional<DecodeFailure> first;
     for (const Route& r : it->second) {
         const SensorSpec& spec = m.params.sleepers[r.sleeper].sensors[r.sensor];
         DecodeResult res = decode_payload(spec, payload, arrival);
         if (!res.ok()) {
-            auto rej = m.reject(topic, res.failure->reason, res.failure->detail);
-            if (!first) first = std::move(rej);
+            if (!first) first = std::move(res.failure);
             continue;
         }
         for (Reading& reading : res.readings) {
             if (!m.dedupe(r, reading)) {
-                auto rej = m.reject(topic, "duplicate",
-                                    std::string(to_string(spec.kind)) +
-                                        " batch lies entirely at or before the last processed sample of this sensor");
-                if (!first) first = std::move(rej);
+                if (!first)
+                    first = DecodeFailure{"duplicate", std::string(to_string(spec.kind)) +
+                                                           " batch lies entirely at or before the last processed "
+                                                           "sample of this sensor"};
                 continue;
             }
             m.feed(r.sleeper, r.sensor, arrival, std::move(reading), out);
         }
     }
-    return first;
+    if (first) return m.reject(topic, std::move(first->reason), std::move(first->detail));
+    return std::nullopt;
 }
 
 void Pipeline::on_time(UnixS now, std::vector<Publication>& out) {
