@@ -36,6 +36,8 @@ constexpr double EMPTY_BED_FACTOR = 2;
 // PLM series are final once no limb movement can extend them (the longest allowed interval).
 constexpr double PLM_MAX_INTERVAL_S = 90;
 constexpr double STATE_MIN_INTERVAL_S = 1;
+// Still for this many minutes with the light on (awake_in_bed) counts as asleep after all.
+constexpr int LIGHTS_ON_SLEEP_MIN = 30;
 
 long long minute_of(UnixS t) { return static_cast<long long>(std::floor(t / MINUTE_S)); }
 
@@ -713,7 +715,22 @@ struct SleeperNight::Impl {
         // Without lights or a sleep app, settling starts at the first quiet minute in bed.
         if (t < n.runs_from - 1e-6) return;
         if (phase == Phase::awake_in_bed && !light_on && st == score::State::sleep) begin_settling(t, false, out);
-        if (phase == Phase::awake_in_bed) return;
+        if (phase == Phase::awake_in_bed) {
+            // Asleep with the light on (reading, TV): a long still stretch is sleep all the same,
+            // so that the night is not lost; settling and onset are both its first minute.
+            n.sleep_run = st == score::State::sleep ? n.sleep_run + 1 : 0;
+            if (n.sleep_run == 1) n.sleep_run_start = m;
+            if (n.sleep_run >= LIGHTS_ON_SLEEP_MIN) {
+                const UnixS at = n.sleep_run_start * MINUTE_S;
+                n.settle_start = at;
+                n.settle_by_signal = false;
+                n.onset = at;
+                set_phase(Phase::settling, at, out);
+                set_phase(Phase::asleep, at, out);
+                n.sleep_run = n.wake_run = 0;
+            }
+            return;
+        }
         if (st == score::State::sleep) {
             if (n.sleep_run == 0) n.sleep_run_start = m;
             ++n.sleep_run;
@@ -773,7 +790,8 @@ struct SleeperNight::Impl {
                 return;
             }
         }
-        if (night->onset && now - last_data_arrival > p.night.data_stopped_min * 60) {
+        // Only streaming sensors (raw, epochs) can stop: a vibration or presence sensor is silent by design.
+        if (night->onset && streaming() && now - last_data_arrival > p.night.data_stopped_min * 60) {
             const UnixS at = night->out_since ? *night->out_since : std::max(night->in_bed, last_data_t);
             close_night(at, out);
             return;
@@ -810,10 +828,13 @@ struct SleeperNight::Impl {
         }
         if (night) {
             if (night->out_since) next = std::min(next, *night->out_since + p.night.bathroom_trip_max_min * 60 + 1e-3);
-            if (night->onset) next = std::min(next, last_data_arrival + p.night.data_stopped_min * 60 + 1e-3);
+            if (night->onset && streaming()) next = std::min(next, last_data_arrival + p.night.data_stopped_min * 60 + 1e-3);
             if (!has_presence && night->onset && night->waking_since && !has_raw)
                 next = std::min(next, std::max(night->last_move_end, *night->waking_since) +
                                           EMPTY_BED_FACTOR * p.night.bathroom_trip_max_min * 60 + 1e-3);
+            // A vibration sensor is silent when nothing moves, so its minutes are decided by the clock.
+            if (has_vibration && !has_raw && !has_activity && next_minute != std::numeric_limits<long long>::min())
+                next = std::min(next, (next_minute + 1) * MINUTE_S + MINUTE_SETTLE_S);
             next = std::min(next, closing_deadline());
         }
         return std::max(next, now);
@@ -1050,6 +1071,9 @@ struct SleeperNight::Impl {
         return true;
     }
 
+    bool streaming() const { return has_raw || has_activity; }
+
+    /// Streaming data (raw batches, epochs) arrived: the data-stopped clock restarts.
     void note_data(UnixS t) {
         last_data_t = std::max(last_data_t, t);
         last_data_arrival = now;
