@@ -19,8 +19,9 @@ inline constexpr std::string_view SUPPORT_URL = "https://github.com/hypnic/hypni
 inline constexpr std::string_view MANUFACTURER = "hypnic";
 inline constexpr std::string_view MODEL = "Sleep-onset twitch tracker";
 /// Payload that hands an announced config over to the other discovery form without deleting the
-/// entities (Home Assistant 2024.11+ keeps their history and user settings).
-inline constexpr std::string_view MIGRATE_PAYLOAD = R"({"migrate_discovery":true})";
+/// entities (Home Assistant 2024.11+ keeps their history and user settings). `migr_discvry` is the
+/// documented abbreviation of `migrate_discovery`.
+inline constexpr std::string_view MIGRATE_PAYLOAD = R"({"migr_discvry":true})";
 
 /// One sleeper as Home Assistant sees it.
 struct DiscoverySleeper {
