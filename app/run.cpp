@@ -19,6 +19,7 @@
 #include <memory>
 #include <random>
 
+#include "adapters/homeassistant/discovery.hpp"
 #include "adapters/mqtt/client.hpp"
 #include "adapters/pipeline.hpp"
 #include "adapters/tz.hpp"
@@ -39,6 +40,7 @@ constexpr double CHECKPOINT_EVERY_S = 300; // in-progress state survives a power
 constexpr auto REJECT_LOG_EVERY = std::chrono::minutes(1);
 constexpr std::size_t REJECT_KEYS_MAX = 4096;
 constexpr auto STOP_TIMEOUT = std::chrono::seconds(5);
+constexpr const char* ANNOUNCED_KEY = "homeassistant/announced";  // History state: what discovery announced
 
 UnixS wall_now() {
     return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -189,12 +191,33 @@ private:
     void announce() {
         const UnixS now = wall_now();
         std::vector<Publication> out;
+        discovery(now, out);
         try {
             pipeline_->retained(now, out);
         } catch (const std::exception& e) {
             spdlog::error("building the retained state failed: {}", e.what());
         }
         publish_all(out, now);
+    }
+
+    /// Home Assistant discovery, planned against what was announced before (so that sleepers that
+    /// went away, or a switch of discovery form, are cleaned up); also runs when disabled, to remove.
+    void discovery(UnixS now, std::vector<Publication>& out) {
+        try {
+            std::vector<ha::AnnouncedEntity> previous;
+            if (auto blob = history_->get_state(ANNOUNCED_KEY)) {
+                auto parsed = ha::parse_announced(*blob);
+                for (const auto& e : parsed.errors) spdlog::warn("stored discovery state: {}", e);
+                previous = std::move(parsed.announced);
+            }
+            auto plan = ha::plan_discovery(ha::make_discovery_options(cfg_->homeassistant, cfg_->plugin, HYPNIC_VERSION),
+                                           previous, now);
+            for (const auto& e : plan.errors) spdlog::warn("discovery: {}", e);
+            for (auto& p : plan.publications) out.push_back(std::move(p));
+            history_->put_state(ANNOUNCED_KEY, ha::announced_to_json(plan.announced));
+        } catch (const std::exception& e) {
+            spdlog::error("Home Assistant discovery failed: {}", e.what());
+        }
     }
 
     void on_message(std::string_view topic, std::string_view payload) {
