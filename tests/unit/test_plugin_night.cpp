@@ -94,16 +94,27 @@ TEST_CASE("a standard night: phases, onset, onset window and the closed summary"
 }
 
 TEST_CASE("live state counts tonight's movements and is rate limited to once a second", "[plugin][night]") {
-    StandardNight n;
-    n.room.run(at(22, 30));
-    const auto states = n.room.outputs<LiveState>();
-    REQUIRE_FALSE(states.empty());
-    CHECK(states.back().tonight.twitches == 2);
-    CHECK(states.back().tonight.limb_movements >= 15);
-    // No two count-only updates less than a second apart (phase changes are always sent).
-    std::vector<Output>& out = n.room.out;
-    (void)out;
-    CHECK(n.room.plugin->next_wakeup() >= at(22, 30));
+    Bedroom room;
+    room.add_accel(at(21, 58), at(22, 10));
+    auto& a = room.streams[0];
+    const auto pres = room.add_sensor(SensorKind::presence);
+    room.presence(pres, at(22, 0), true);
+    room.run(at(22, 5));
+    const auto n_before = room.outputs<LiveState>().size();
+    // Ten one-second batches with three twitches arrive in the same instant (a burst after a hiccup).
+    for (int i = 0; i < 3; ++i) a.bursts.push_back(twitch_at(at(22, 5, 3 * i + 0.2)));
+    const UnixS arrival = at(22, 5, 10);
+    for (int i = 0; i < 10; ++i) room.plugin->on_input(Input{0, a.sensor, arrival, a.batch(at(22, 5, i))}, room.out);
+    const auto burst = room.outputs<LiveState>();
+    REQUIRE(room.events(MovementType::twitch).size() == 3);
+    // At most one count update went out in that instant; the rest waits for the next second.
+    CHECK(burst.size() - n_before <= 1);
+    CHECK(room.plugin->next_wakeup() <= arrival + 1);
+    room.plugin->on_time(arrival + 1, room.out);
+    const auto after = room.outputs<LiveState>();
+    REQUIRE(after.size() > burst.size());
+    CHECK(after.back().tonight.twitches == 3);
+    CHECK(after.back().phase == Phase::settling);  // no lights sensor: the first quiet minute
 }
 
 TEST_CASE("a bedtime after midnight names the night after the previous evening", "[plugin][night]") {
