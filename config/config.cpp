@@ -161,7 +161,9 @@ public:
             if (k->kind != YNode::Kind::scalar) continue;
             if (std::find(known_.begin(), known_.end(), k->value) != known_.end()) continue;
             std::string msg = "unknown key " + quote(k->value) + in();
-            if (auto best = nearest(k->value, known_)) msg += "; did you mean '" + *best + "'?";
+            // yaml-cpp 0.7 does not implement YAML 1.1 merge keys; say so rather than guess a key.
+            if (k->value == "<<") msg += "; merge keys are not supported: write the keys out, or alias the whole value";
+            else if (auto best = nearest(k->value, known_)) msg += "; did you mean '" + *best + "'?";
             else msg += "; valid keys: " + join(known_);
             ctx_.error(k, msg);
         }
@@ -653,7 +655,6 @@ void read_sensor(Ctx& ctx, const YNode* node, const std::string& path, SensorSpe
     if (kind) {
         s.kind = *kind;
         s.format = formats_for(*kind).front();
-        s.unit = *kind == SensorKind::accel ? "g" : "";
     }
 
     // Kind-specific keys: read them all (so none is "unknown"), then say which do not fit this kind.

@@ -263,3 +263,21 @@ TEST_CASE("relative paths are taken relative to the configuration file") {
     CHECK(r.config.state_dir == HYPNIC_TEST_DATA "/config/state");
     CHECK(r.config.mqtt.password == "from-a-file");
 }
+
+TEST_CASE("merge keys are refused with an explanation") {
+    const ConfigResult r = load_config_text(R"(version: 1
+base: &base {on_k: 7}
+sleepers:
+  - id: alex
+    sensors: [{kind: accel, topic: bed/alex/accel}]
+    detector:
+      <<: *base
+      off_k: 2
+)",
+                                            "merge.yaml");
+    const ConfigError* e = find_error(r, "unknown key '<<'");
+    REQUIRE(e != nullptr);
+    CHECK(e->line == 7);
+    CHECK(e->message.find("merge keys are not supported") != std::string::npos);
+    CHECK(find_error(r, "unknown key 'base' at the top level") != nullptr);
+}
