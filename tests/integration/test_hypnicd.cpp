@@ -129,7 +129,7 @@ TEST_CASE("hypnicd --version prints its version", "[hypnicd]") {
     CHECK(std::regex_search(r.out, std::regex(R"(^hypnicd \d+\.\d+\.\d+)")));
 }
 
-TEST_CASE("hypnicd check-config: 0 when valid, 2 with file:line:col errors when not", "[hypnicd]") {
+TEST_CASE("hypnicd check-config: 0 when valid / 2 with file:line:col errors when not", "[hypnicd]") {
     TempDir dir;
     const auto good = dir.write("good.yaml", config_text(18830, dir.path()));
     auto r = run_hypnicd({"check-config", "--config", good});
@@ -159,7 +159,7 @@ TEST_CASE("hypnicd check-config: 0 when valid, 2 with file:line:col errors when 
     CHECK(r.err.find("bad.yaml:") != std::string::npos);
 }
 
-TEST_CASE("hypnicd run: online, events and state from a capture, reload on SIGHUP, offline on SIGTERM", "[hypnicd][broker]") {
+TEST_CASE("hypnicd run: online / events and state from a capture / reload on SIGHUP / offline on SIGTERM", "[hypnicd][broker]") {
     Broker broker;
     TempDir dir;
     const auto cfg = dir.write("hypnic.yaml", config_text(broker.port(), dir.path()));

@@ -129,7 +129,7 @@ TEST_CASE("mqtt client refuses an unknown URL scheme without revealing the passw
     }
 }
 
-TEST_CASE("mqtt client: online retained, subscribe and receive, QoS 1 publish, oversize drop, clean stop", "[mqtt][broker]") {
+TEST_CASE("mqtt client: online retained / subscribe and receive / QoS 1 publish / oversize drop / clean stop", "[mqtt][broker]") {
     Broker broker;
     auto o = options_for(broker.url(), "itbasic");
     o.max_payload_bytes = 64;
@@ -215,7 +215,7 @@ TEST_CASE("mqtt client: the broker publishes the LWT offline when the process di
     CHECK(status->payload == "offline");
 }
 
-TEST_CASE("mqtt client: reconnects after a broker restart, re-subscribes and flushes its queue", "[mqtt][broker]") {
+TEST_CASE("mqtt client: reconnects after a broker restart / re-subscribes and flushes its queue", "[mqtt][broker]") {
     Broker broker;
     Harness h(options_for(broker.url(), "itrestart"));
     h.client->subscribe("itsensors/#");
