@@ -1,6 +1,8 @@
 // Whole nights through the Plugin facade: phases, onset window, closing, bathroom trips, gaps, masks, bleed.
 #include <catch2/catch.hpp>
 
+#include <cstdio>
+
 #include "test_night_fixture.hpp"
 
 using namespace hypnic;
@@ -347,4 +349,32 @@ TEST_CASE("time only moves forward: an older clock is treated as the latest", "[
     const auto before = n.room.out.size();
     n.room.plugin->on_time(at(12, 0), n.room.out);  // far in the past
     CHECK(n.room.out.size() == before);
+}
+
+TEST_CASE("with enough closed nights the verdict uses the personal baseline", "[plugin][night][verdict]") {
+    StandardNight n;
+    // Fourteen calm earlier nights, median 1 onset twitch.
+    for (int d = 1; d <= 14; ++d) {
+        NightSummary past;
+        char name[16];
+        std::snprintf(name, sizeof name, "2026-11-%02d", d);
+        past.night = name;
+        past.onset_twitches = d % 3 == 0 ? 2 : 1;
+        past.twitch_index = 0.5;
+        n.room.history.save_night("alex", past);
+    }
+    // Tonight: six more twitches while settling, eight in the window in all.
+    for (int i = 0; i < 6; ++i) n.accel->bursts.push_back(twitch_at(at(22, 11, 6 * i + 22)));  // clear of the fidget at :10-:17
+    n.room.run(at(1, 40, 0, 1));
+    const auto nights = n.room.outputs<NightSummary>();
+    REQUIRE(nights.size() == 1);
+    const auto& s = nights[0];
+    CHECK(s.onset_twitches == 8);
+    CHECK(s.baseline.nights == 14);
+    CHECK(s.baseline.onset_twitches_median == 1);
+    CHECK(s.baseline.threshold == 5);  // 1 + 2.5 * max(1.4826 * 0, 1) = 3.5 -> 4, floored at the default 5
+    CHECK(s.twitch_heavy);
+    CHECK(s.heavy_reason == "8 twitches while falling asleep; your usual is 1 (median of 14 nights)");
+    // The night before it in History is the previous evening's; this one is added, not replacing.
+    CHECK(n.room.history.recent_nights("alex", 100).size() == 15);
 }
