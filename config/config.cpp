@@ -503,11 +503,12 @@ void read_mqtt(Ctx& ctx, const YNode* node, MqttOptions& m) {
     read_checked(sec, "base_topic", m.base_topic, check_topic_prefix);
     read_checked(sec, "username", m.username, free_text);
     read_secret(sec, m);
-    if (!m.password.empty() && m.username.empty())
-        ctx.error(sec.key_node("password") ? sec.key_node("password")
-                  : sec.key_node("password_file") ? sec.key_node("password_file")
-                                                  : sec.key_node("password_env"),
-                  "a password needs mqtt.username: MQTT sends a password only together with a user name");
+    if (!m.password.empty() && m.username.empty()) {
+        const YNode* at = nullptr;
+        for (auto key : {"password", "password_file", "password_env"})
+            if (at == nullptr) at = sec.key_node(key);
+        ctx.error(at, "a password needs mqtt.username: MQTT sends a password only together with a user name");
+    }
     if (m.reconnect_min_s > m.reconnect_max_s)
         check_order(sec, "reconnect_min_s", m.reconnect_min_s, "reconnect_max_s", m.reconnect_max_s, true);
     if (m.client_id.empty()) m.client_id = default_client_id();
