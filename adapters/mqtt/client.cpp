@@ -71,10 +71,10 @@ struct MqttClient::Impl : std::enable_shared_from_this<MqttClient::Impl> {
             post([](Impl& s) { s.on_connected_event(); });
         }
         void on_failure(const mqtt::token& tok) override {
-            const auto attempt = reinterpret_cast<std::uintptr_t>(tok.get_user_context());
+            const auto which = reinterpret_cast<std::uintptr_t>(tok.get_user_context());
             const int rc = tok.get_return_code();
             const int reason = static_cast<int>(tok.get_reason_code());
-            post([attempt, rc, reason](Impl& s) { s.on_connect_failed(attempt, rc, reason); });
+            post([which, rc, reason](Impl& s) { s.on_connect_failed(which, rc, reason); });
         }
 
     private:
