@@ -15,7 +15,9 @@ namespace hypnic {
 /// "json" (not JSON / truncated / not UTF-8), "type" (a field has the wrong JSON type),
 /// "range" (a value is out of its allowed range, NaN or infinite), "missing" (a required field is
 /// absent), "too_large" (too many samples / bytes), "depth" (JSON nested too deeply),
-/// "field" (an unknown field where the payload is strict), "format" (plain text not understood).
+/// "field" (an unknown field where the payload is strict), "format" (plain text not understood,
+/// or no decoder for the sensor's kind and format), "internal" (a decoder threw: a bug, reported
+/// rather than crashing).
 struct DecodeFailure {
     std::string reason;
     std::string detail;  ///< names the field, where it is and why it was refused
