@@ -55,23 +55,24 @@ DecodeResult decode_accel(const SensorSpec& spec, std::string_view payload, Unix
     b.xyz_g.reserve(rows.size());
     for (std::size_t i = 0; i < rows.size(); ++i) {
         const json::value& row = rows[i];
-        const std::string where = std::string(WHO) + ": \"xyz\"[" + std::to_string(i) + "]";
+        // Built only on failure: this loop runs for every sample of every batch.
+        const auto where = [i] { return std::string(WHO) + ": \"xyz\"[" + std::to_string(i) + "]"; };
         if (!row.is_array())
-            return DecodeResult::fail("type", where + " is " + std::string(decode::type_name(row)) +
+            return DecodeResult::fail("type", where() + " is " + std::string(decode::type_name(row)) +
                                                   ", expected [x,y,z]");
         const json::array& a = row.get_array();
         if (a.size() != 3)
-            return DecodeResult::fail("type", where + " has " + std::to_string(a.size()) +
+            return DecodeResult::fail("type", where() + " has " + std::to_string(a.size()) +
                                                   " values, expected 3 (x, y, z)");
         std::array<float, 3> s{};
         for (std::size_t k = 0; k < 3; ++k) {
             const auto d = decode::as_number(a[k]);
             if (!d)
-                return DecodeResult::fail("type", where + "[" + std::to_string(k) + "] is " +
+                return DecodeResult::fail("type", where() + "[" + std::to_string(k) + "] is " +
                                                       std::string(decode::type_name(a[k])) + ", expected a number");
             const double g = *d * scale;
             if (!std::isfinite(g) || std::fabs(g) > MAX_ACCEL_G)
-                return DecodeResult::fail("range", where + "[" + std::to_string(k) + "] is " + decode::show(g) +
+                return DecodeResult::fail("range", where() + "[" + std::to_string(k) + "] is " + decode::show(g) +
                                                        " g, outside -16..16 g");
             s[k] = static_cast<float>(g);
         }

@@ -44,10 +44,10 @@ DecodeResult decode_scalar(const SensorSpec&, std::string_view payload, UnixS ar
     b.v.reserve(a.size());
     for (std::size_t i = 0; i < a.size(); ++i) {
         const auto d = decode::as_number(a[i]);
-        const std::string where = std::string(WHO) + ": \"v\"[" + std::to_string(i) + "]";
-        if (!d) return DecodeResult::fail("type", where + " is " + std::string(decode::type_name(a[i])) + ", expected a number");
+        const auto where = [i] { return std::string(WHO) + ": \"v\"[" + std::to_string(i) + "]"; };
+        if (!d) return DecodeResult::fail("type", where() + " is " + std::string(decode::type_name(a[i])) + ", expected a number");
         if (!std::isfinite(*d) || std::fabs(*d) > MAX_ABS_VALUE)
-            return DecodeResult::fail("range", where + " is " + decode::show(*d) + ", not a finite value within ±1e30");
+            return DecodeResult::fail("range", where() + " is " + decode::show(*d) + ", not a finite value within ±1e30");
         b.v.push_back(static_cast<float>(*d));
     }
     b.t0 = t0 ? *t0 : arrival - static_cast<double>(a.size() - 1) / b.hz;
