@@ -623,12 +623,16 @@ const std::vector<std::string>& formats_for(SensorKind k) {
     static const std::vector<std::string> Z2M = {"zigbee2mqtt"};
     static const std::vector<std::string> PLAIN_JSON = {"plain", "json"};
     static const std::vector<std::string> SAA = {"saa"};
+    // A light's state object has the same shape whichever name it goes by; the device names are
+    // accepted so that a configuration can say where the light comes from.
+    static const std::vector<std::string> LIGHTS = {"plain", "json", "zigbee2mqtt", "tasmota"};
     switch (k) {
         case SensorKind::accel:
         case SensorKind::scalar:
         case SensorKind::activity: return HYPNIC;
         case SensorKind::vibration: return Z2M;
         case SensorKind::sleep_as_android: return SAA;
+        case SensorKind::lights: return LIGHTS;
         default: return PLAIN_JSON;
     }
 }

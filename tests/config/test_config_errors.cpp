@@ -281,3 +281,22 @@ sleepers:
     CHECK(e->message.find("merge keys are not supported") != std::string::npos);
     CHECK(find_error(r, "unknown key 'base' at the top level") != nullptr);
 }
+
+TEST_CASE("a light's state can be named by its device format, but not by a format of another kind") {
+    const std::string base = R"(version: 1
+sleepers:
+  - id: alex
+    sensors:
+      - {kind: accel, topic: bed/alex/accel}
+      - {kind: lights, topic: tasmota/bedroom/STATE, format: )";
+    for (const char* fmt : {"plain", "json", "zigbee2mqtt", "tasmota"}) {
+        const ConfigResult r = load_config_text(base + fmt + "}\n", "lights.yaml");
+        INFO(fmt << "\n" << all_errors(r));
+        CHECK(r.ok());
+    }
+    const ConfigResult bad = load_config_text(base + "saa}\n", "lights.yaml");
+    REQUIRE_FALSE(bad.ok());
+    const ConfigError* e = find_error(bad, "format");
+    REQUIRE(e != nullptr);
+    CHECK(e->line == 6);
+}
