@@ -27,6 +27,9 @@ constexpr double GRAVITY_SPAN_S = 1.5;
 constexpr std::size_t MIN_FLOOR_SECONDS = 5;
 // A gravity estimate below this magnitude (g) is not a posture (free fall, scalar sensor, junk).
 constexpr double MIN_GRAVITY_G = 0.2;
+// The short envelope of noise averages only a few samples at 25 Hz, so its tail is long: the on
+// threshold also stays at least this multiple of the floor's median.
+constexpr double ON_MEDIAN_RATIO = 3;
 // Sustain envelope window: long enough to span the dip between strokes of a 1–2 Hz movement.
 constexpr double SUSTAIN_S = 0.3;
 
@@ -261,7 +264,7 @@ struct Detector::Impl {
             return;
         }
         const double min_off = p.on_k > 0 ? p.min_on_g * p.off_k / p.on_k : p.min_on_g;
-        on_thr = std::max(p.min_on_g, floor_med + p.on_k * sigma);
+        on_thr = std::max({p.min_on_g, floor_med + p.on_k * sigma, ON_MEDIAN_RATIO * floor_med});
         off_thr = std::min(on_thr, std::max(min_off, floor_med + p.off_k * sigma));
         slow_on_thr = std::max(p.min_on_g, med_s + p.on_k * sigma_s);
         sustain_thr = std::min(slow_on_thr, std::max(min_off, med_s + p.off_k * sigma_s));

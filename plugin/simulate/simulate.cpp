@@ -612,6 +612,14 @@ struct Simulator::Impl {
 
     std::size_t batch_len() const { return static_cast<std::size_t>(std::max(1.0, std::round(p.batch_s * p.hz))); }
 
+    /// Samples in the stream's next batch: a full batch, or what is left of the interval.
+    std::size_t batch_samples(const Stream& s, const std::vector<Interval>& bed) const {
+        std::size_t n = batch_len();
+        const double left = (bed[s.interval].b - s.t0) * p.hz;
+        if (left < static_cast<double>(n)) n = static_cast<std::size_t>(std::max(1.0, std::ceil(left - 1e-9)));
+        return n;
+    }
+
     /// Arrival of the next batch of a stream (+inf when it has none left).
     double stream_arrival(Stream& s, const std::vector<Interval>& bed) const {
         if (s.interval >= bed.size()) return INFINITY;
@@ -619,8 +627,7 @@ struct Simulator::Impl {
             s.t0 = bed[s.interval].a;
             s.started = true;
         }
-        const double end = std::min(s.t0 + static_cast<double>(batch_len()) / p.hz, bed[s.interval].b);
-        return end + 0.02;
+        return s.t0 + static_cast<double>(batch_samples(s, bed)) / p.hz + 0.02;
     }
 
     AccelBatch render(Stream& s, const std::vector<Interval>& bed, Body& own, Body* other, double bleed) {
@@ -629,9 +636,7 @@ struct Simulator::Impl {
         b.hz = p.hz;
         const double dt = 1.0 / p.hz;
         const Interval& iv = bed[s.interval];
-        std::size_t n = batch_len();
-        const double left = (iv.b - s.t0) * p.hz;
-        if (left < static_cast<double>(n)) n = static_cast<std::size_t>(std::max(1.0, std::ceil(left - 1e-9)));
+        const std::size_t n = batch_samples(s, bed);
         const double t_end = s.t0 + static_cast<double>(n) * dt;
         own.movements(s.t0, t_end, own_active);
         if (other) other->movements(s.t0, t_end, other_active);

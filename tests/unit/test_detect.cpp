@@ -1,0 +1,305 @@
+// Movement detector on synthetic signals with known answers.
+#include <catch2/catch.hpp>
+
+#include <array>
+#include <cmath>
+#include <functional>
+#include <limits>
+#include <random>
+#include <vector>
+
+#include "plugin/detect/detector.hpp"
+
+using namespace hypnic;
+
+namespace {
+
+using Vec3 = std::array<double, 3>;
+constexpr double PI = 3.14159265358979323846;
+constexpr UnixS T0 = 1795642800;  // 2026-11-25T21:00:00Z
+
+/// A lying body: gravity, breathing (0.25 Hz, 3 mg), a 1 Hz heartbeat with harmonics (~1.5 mg)
+/// and white sensor noise, plus whatever `extra` adds.
+struct Body {
+    double noise_g = 0.002;
+    Vec3 gravity{0.05, -0.1, 0.99};
+    std::mt19937_64 rng{42};
+    std::normal_distribution<double> n01{0.0, 1.0};
+    std::function<Vec3(double)> extra = [](double) { return Vec3{0, 0, 0}; };
+
+    Vec3 at(double t) {
+        Vec3 a = gravity;
+        const double breath = 0.003 * std::sin(2 * PI * 0.25 * t);
+        double bcg = 0;
+        for (int n = 1; n <= 8; ++n) bcg += std::sin(2 * PI * 1.05 * n * t + n) / n;
+        bcg *= 0.0006;
+        a[2] += breath;
+        a[1] += bcg;
+        const Vec3 e = extra(t);
+        for (std::size_t k = 0; k < 3; ++k) a[k] += e[k] + noise_g * n01(rng);
+        return a;
+    }
+};
+
+/// Feeds [from, to) seconds of `body` in 1-s batches at `hz`.
+void feed(Detector& d, Body& body, double hz, double from_s, double to_s, std::vector<DetectedMovement>& out) {
+    const auto per = static_cast<std::size_t>(std::lround(hz));
+    for (double s = from_s; s < to_s - 1e-9; s += 1.0) {
+        AccelBatch b;
+        b.t0 = T0 + s;
+        b.hz = hz;
+        for (std::size_t i = 0; i < per; ++i) {
+            const Vec3 a = body.at(s + static_cast<double>(i) / hz);
+            b.xyz_g.push_back({static_cast<float>(a[0]), static_cast<float>(a[1]), static_cast<float>(a[2])});
+        }
+        d.feed(b, out);
+    }
+}
+
+/// A jerk: a raised-cosine impulse of `dur_s` and `peak_g` on z, then 5 Hz ringing at `ring` of
+/// the peak decaying with 0.08 s.
+Vec3 jerk(double t, double at_s, double dur_s, double peak_g, double ring = 0.4) {
+    const double tau = t - at_s;
+    if (tau < 0) return {0, 0, 0};
+    if (tau < dur_s) return {0.3 * peak_g * std::sin(PI * tau / dur_s), 0, peak_g * std::pow(std::sin(PI * tau / dur_s), 2)};
+    const double r = tau - dur_s;
+    if (r > 0.5) return {0, 0, 0};
+    return {0, 0, ring * peak_g * std::exp(-r / 0.08) * std::sin(2 * PI * 5 * r)};
+}
+
+}  // namespace
+
+TEST_CASE("a single impulse is one twitch at its time, at 25, 50 and 100 Hz") {
+    for (double hz : {25.0, 50.0, 100.0}) {
+        INFO("hz " << hz);
+        Detector d(DetectorParams{});
+        Body body;
+        body.extra = [](double t) { return jerk(t, 30.0, 0.12, 0.15); };
+        std::vector<DetectedMovement> out;
+        feed(d, body, hz, 0, 60, out);
+        d.flush(T0 + 60, out);
+        REQUIRE(out.size() == 1);
+        CHECK(out[0].type == MovementType::twitch);
+        CHECK(out[0].start == Approx(T0 + 30).margin(0.1));
+        CHECK(out[0].duration_s < 0.5);
+        CHECK(out[0].peak_g > 0.04);
+        CHECK(out[0].peak_g < 0.2);
+        CHECK_FALSE(out[0].gravity_shift);
+        CHECK(d.sample_rate_hz() == hz);
+    }
+}
+
+TEST_CASE("mattress ringing does not stretch a long jerk past the twitch limit") {
+    Detector d(DetectorParams{});
+    Body body;
+    // 250 ms impulse, ringing starting at half the peak: the longest jerk science.md describes.
+    body.extra = [](double t) { return jerk(t, 20.0, 0.25, 0.3, 0.5); };
+    std::vector<DetectedMovement> out;
+    feed(d, body, 50, 0, 40, out);
+    d.flush(T0 + 40, out);
+    REQUIRE(out.size() == 1);
+    CHECK(out[0].type == MovementType::twitch);
+    CHECK(out[0].duration_s < 0.5);
+}
+
+TEST_CASE("two seconds of 3 Hz movement are one limb movement") {
+    Detector d(DetectorParams{});
+    Body body;
+    body.extra = [](double t) -> Vec3 {
+        if (t < 20 || t > 22) return {0, 0, 0};
+        const double a = 0.04 * std::sin(2 * PI * 3 * (t - 20));
+        return {a, 0.5 * a, 0.3 * a};
+    };
+    std::vector<DetectedMovement> out;
+    feed(d, body, 50, 0, 40, out);
+    d.flush(T0 + 40, out);
+    REQUIRE(out.size() == 1);
+    CHECK(out[0].type == MovementType::limb_movement);
+    CHECK(out[0].start == Approx(T0 + 20).margin(0.3));
+    CHECK(out[0].duration_s == Approx(2.0).margin(0.4));
+    CHECK_FALSE(out[0].gravity_shift);
+}
+
+TEST_CASE("an hour of heartbeat, breathing and noise gives no movement") {
+    for (double hz : {25.0, 50.0}) {
+        INFO("hz " << hz);
+        Detector d(DetectorParams{});
+        Body body;
+        body.noise_g = 0.003;
+        std::vector<DetectedMovement> out;
+        feed(d, body, hz, 0, 3600, out);
+        d.flush(T0 + 3600, out);
+        CHECK(out.empty());
+        std::vector<EpochActivity> epochs;
+        d.take_epochs(epochs);
+        REQUIRE(epochs.size() == 60);
+        for (const auto& e : epochs) {
+            CHECK(e.activity == 0);
+            CHECK(e.active_s == 0);
+        }
+    }
+}
+
+TEST_CASE("a posture change is a large movement with a gravity shift") {
+    Detector d(DetectorParams{});
+    Body body;
+    // 6 s of movement during which gravity turns by 20 degrees about x.
+    body.extra = [](double t) -> Vec3 {
+        const double x = std::clamp((t - 21) / 4, 0.0, 1.0);
+        const double ang = 20 * PI / 180 * x * x * (3 - 2 * x);
+        const Vec3 g0{0.05, -0.1, 0.99};
+        const Vec3 g{g0[0], g0[1] * std::cos(ang) - g0[2] * std::sin(ang), g0[1] * std::sin(ang) + g0[2] * std::cos(ang)};
+        Vec3 e{g[0] - g0[0], g[1] - g0[1], g[2] - g0[2]};
+        if (t >= 20 && t <= 26) {
+            const double s = 0.1 * std::sin(2 * PI * 2.3 * t) + 0.06 * std::sin(2 * PI * 5.1 * t + 1);
+            e[0] += s;
+            e[2] += 0.5 * s;
+        }
+        return e;
+    };
+    std::vector<DetectedMovement> out;
+    feed(d, body, 50, 0, 45, out);
+    d.flush(T0 + 45, out);
+    REQUIRE(out.size() == 1);
+    CHECK(out[0].type == MovementType::large_movement);
+    CHECK(out[0].gravity_shift);
+    CHECK(out[0].start == Approx(T0 + 20).margin(0.5));
+    CHECK(out[0].duration_s == Approx(6).margin(1));
+}
+
+TEST_CASE("the same movement without a gravity shift stays a limb movement; beyond lm_max_s it is large") {
+    for (double len : {6.0, 12.0}) {
+        INFO("length " << len);
+        Detector d(DetectorParams{});
+        Body body;
+        body.extra = [len](double t) -> Vec3 {
+            if (t < 20 || t > 20 + len) return {0, 0, 0};
+            return {0.05 * std::sin(2 * PI * 2.3 * t), 0.03 * std::sin(2 * PI * 4.1 * t), 0};
+        };
+        std::vector<DetectedMovement> out;
+        feed(d, body, 50, 0, 50, out);
+        d.flush(T0 + 50, out);
+        REQUIRE(out.size() == 1);
+        CHECK_FALSE(out[0].gravity_shift);
+        CHECK(out[0].type == (len > 10 ? MovementType::large_movement : MovementType::limb_movement));
+    }
+}
+
+TEST_CASE("a gap ends the movement in progress and lowers the epoch's coverage") {
+    Detector d(DetectorParams{}, 60);
+    Body body;
+    body.extra = [](double t) -> Vec3 {
+        if (t < 20 || t > 26) return {0, 0, 0};
+        return {0.05 * std::sin(2 * PI * 3 * t), 0, 0};
+    };
+    std::vector<DetectedMovement> out;
+    feed(d, body, 50, 0, 23, out);   // the movement is cut at 23 s
+    feed(d, body, 50, 40, 130, out);  // data resumes at 40 s
+    d.flush(T0 + 130, out);
+    REQUIRE_FALSE(out.empty());
+    CHECK(out[0].start == Approx(T0 + 20).margin(0.3));
+    CHECK(out[0].start + out[0].duration_s <= T0 + 23.2);
+    std::vector<EpochActivity> epochs;
+    d.take_epochs(epochs);
+    REQUIRE(epochs.size() == 2);
+    CHECK(epochs[0].coverage == Approx(43.0 / 60).margin(0.02));
+    CHECK(epochs[0].active_s > 2);
+    CHECK(epochs[0].activity > 0);
+    CHECK(epochs[1].coverage == Approx(1.0).margin(0.02));
+    CHECK(epochs[1].activity == 0);
+    CHECK(d.consumed_until() == Approx(T0 + 130).margin(0.05));
+}
+
+TEST_CASE("re-delivered and overlapping batches are not counted twice") {
+    Detector d(DetectorParams{});
+    Body body;
+    body.extra = [](double t) { return jerk(t, 20.3, 0.1, 0.2); };
+    std::vector<DetectedMovement> out;
+    std::vector<AccelBatch> batches;
+    for (int s = 0; s < 40; ++s) {
+        AccelBatch b;
+        b.t0 = T0 + s;
+        b.hz = 50;
+        for (int i = 0; i < 50; ++i) {
+            const Vec3 a = body.at(s + i / 50.0);
+            b.xyz_g.push_back({static_cast<float>(a[0]), static_cast<float>(a[1]), static_cast<float>(a[2])});
+        }
+        batches.push_back(b);
+    }
+    for (std::size_t i = 0; i < batches.size(); ++i) {
+        d.feed(batches[i], out);
+        if (i > 0) d.feed(batches[i - 1], out);  // QoS 1 re-delivery
+    }
+    d.flush(T0 + 40, out);
+    REQUIRE(out.size() == 1);
+    CHECK(out[0].start == Approx(T0 + 20.3).margin(0.1));
+}
+
+TEST_CASE("a one-axis scalar stream finds an impulse once its floor is known") {
+    Detector d(DetectorParams{});
+    std::mt19937_64 rng(7);
+    std::normal_distribution<double> n01(0, 1);
+    std::vector<DetectedMovement> out;
+    for (int s = 0; s < 40; ++s) {
+        ScalarBatch b;
+        b.t0 = T0 + s;
+        b.hz = 25;
+        for (int i = 0; i < 25; ++i) {
+            const double t = s + i / 25.0;
+            // A load cell in arbitrary units: a large static level, breathing, noise, one impulse.
+            double v = 5000 + 20 * std::sin(2 * PI * 0.25 * t) + 3 * n01(rng);
+            if (t >= 25 && t < 25.2) v += 150 * std::sin(PI * (t - 25) / 0.2);
+            b.v.push_back(static_cast<float>(v));
+        }
+        d.feed(b, out);
+    }
+    d.flush(T0 + 40, out);
+    REQUIRE(out.size() == 1);
+    CHECK(out[0].type == MovementType::twitch);
+    CHECK(out[0].start == Approx(T0 + 25).margin(0.15));
+    CHECK_FALSE(out[0].gravity_shift);
+}
+
+TEST_CASE("hostile batches are ignored or end the segment, never crash") {
+    Detector d(DetectorParams{});
+    std::vector<DetectedMovement> out;
+    AccelBatch empty;
+    empty.t0 = T0;
+    empty.hz = 50;
+    d.feed(empty, out);
+    AccelBatch zero_rate;
+    zero_rate.t0 = T0;
+    zero_rate.hz = 0;
+    zero_rate.xyz_g.push_back({0, 0, 1});
+    d.feed(zero_rate, out);
+    AccelBatch nan_rate = zero_rate;
+    nan_rate.hz = std::numeric_limits<double>::quiet_NaN();
+    d.feed(nan_rate, out);
+    CHECK(d.sample_rate_hz() == 0);
+    CHECK(d.consumed_until() == 0);
+
+    Body body;
+    feed(d, body, 50, 0, 10, out);
+    AccelBatch bad;
+    bad.t0 = T0 + 10;
+    bad.hz = 50;
+    for (int i = 0; i < 50; ++i) bad.xyz_g.push_back({0, std::numeric_limits<float>::infinity(), 1});
+    d.feed(bad, out);
+    feed(d, body, 50, 11, 30, out);
+    d.flush(T0 + 30, out);
+    CHECK(out.empty());
+    std::vector<EpochActivity> epochs;
+    d.take_epochs(epochs);
+    CHECK(epochs.empty());  // the epoch [0, 60) is not over yet
+}
+
+TEST_CASE("a change of sample rate restarts the filters without inventing movement") {
+    Detector d(DetectorParams{});
+    Body body;
+    std::vector<DetectedMovement> out;
+    feed(d, body, 50, 0, 30, out);
+    feed(d, body, 100, 30, 60, out);
+    d.flush(T0 + 60, out);
+    CHECK(out.empty());
+    CHECK(d.sample_rate_hz() == 100);
+}
