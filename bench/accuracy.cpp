@@ -2,12 +2,15 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdint>
 #include <cstdlib>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "plugin/detect/detector.hpp"
+#include "plugin/history.hpp"
+#include "plugin/plugin.hpp"
 #include "plugin/simulate/simulate.hpp"
 
 using namespace hypnic;
@@ -148,6 +151,86 @@ Result run_config(double hz, double noise_g, bool partner, int nights, std::uint
     return r;
 }
 
+/// Night-level accuracy of the whole core (detector + night tracker) on simulated nights.
+struct NightResult {
+    int nights = 0, matched = 0, heavy_right = 0;
+    double onset_abs_err_min = 0, onset_twitch_abs_err = 0;
+};
+
+NightResult run_plugin(double hz, double noise_g, bool partner, int nights, std::uint64_t seed) {
+    sim::SimParams sp;
+    sp.nights = nights;
+    sp.seed = seed;
+    sp.hz = hz;
+    sp.noise_g = noise_g;
+    sp.partner = partner;
+    const FixedZone zone;
+    // The sensors of tests/data/sim/hypnic.yaml, in the same order.
+    PluginParams pp;
+    SleeperParams sl;
+    sl.id = "alex";
+    auto sensor = [](SensorKind k, const char* topic, bool is_partner) {
+        SensorSpec s;
+        s.kind = k;
+        s.topic = topic;
+        s.partner = is_partner;
+        return s;
+    };
+    sl.sensors = {sensor(SensorKind::accel, "bed/alex/accel", false), sensor(SensorKind::accel, "bed/alex_partner/accel", true),
+                  sensor(SensorKind::presence, "bed/alex/presence", false), sensor(SensorKind::lights, "zigbee2mqtt/bedroom_light", false)};
+    sl.winddown.enabled = false;
+    pp.sleepers.push_back(sl);
+    MemoryHistory history;
+    Plugin plugin(pp, zone, history);
+    sim::Simulator simulator(sp, zone);
+    std::vector<Output> out;
+    std::vector<NightSummary> summaries;
+    auto collect = [&] {
+        for (const Output& o : out)
+            if (const auto* n = std::get_if<NightSummary>(&o.body)) summaries.push_back(*n);
+        out.clear();
+    };
+    sim::SimMessage m;
+    UnixS last = 0;
+    while (simulator.next(m)) {
+        if (m.arrival >= plugin.next_wakeup()) plugin.on_time(m.arrival, out);
+        Input in;
+        in.sleeper = 0;
+        in.arrival = m.arrival;
+        switch (m.channel) {
+            case sim::Channel::accel: in.sensor = 0; break;
+            case sim::Channel::partner_accel: in.sensor = 1; break;
+            case sim::Channel::presence: in.sensor = 2; break;
+            case sim::Channel::light: in.sensor = 3; break;
+            case sim::Channel::factor_log: in.sensor = SIZE_MAX; break;
+        }
+        std::visit([&](const auto& r) { in.reading = r; }, m.reading);
+        plugin.on_input(in, out);
+        collect();
+        last = m.arrival;
+    }
+    for (UnixS t = last; t <= last + 12 * 3600; t += 60) {
+        plugin.on_time(t, out);
+        collect();
+    }
+    std::vector<sim::TrueEvent> truth;
+    std::vector<sim::TrueNight> truth_nights;
+    simulator.take_truth(truth, truth_nights);
+    NightResult r;
+    for (const sim::TrueNight& tn : truth_nights) {
+        ++r.nights;
+        for (const NightSummary& s : summaries) {
+            if (s.night != tn.night) continue;
+            ++r.matched;
+            r.heavy_right += s.twitch_heavy == tn.twitch_heavy;
+            r.onset_twitch_abs_err += std::abs(s.onset_twitches - tn.onset_twitches);
+            r.onset_abs_err_min += s.sleep_onset ? std::abs(*s.sleep_onset - tn.sleep_onset) / 60 : 24 * 60;
+            break;
+        }
+    }
+    return r;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -196,5 +279,25 @@ int main(int argc, char** argv) {
     std::printf("plm_index_mae %.3f per_hour\n", total.nights ? total.plm_abs_err_sum / total.nights : 0.0);
     std::printf("bleed_rejected %ld events\n", total.bleed_rejected);
     std::printf("nights %d nights\n", total.nights);
+
+    // Whole core: onset, onset twitches and the heavy verdict per night (50 Hz, 2 mg).
+    std::printf("\n%-7s | %-7s %-8s %-18s %-22s %s\n", "partner", "nights", "closed", "onset MAE min",
+                "onset twitch MAE", "heavy accuracy");
+    NightResult all;
+    for (bool partner : partners) {
+        const NightResult r = run_plugin(50, 0.002, partner, nights * 2, seed + 100 + (partner ? 1 : 0));
+        std::printf("%-7s | %-7d %-8d %-18.2f %-22.2f %.3f\n", partner ? "yes" : "no", r.nights, r.matched,
+                    r.matched ? r.onset_abs_err_min / r.matched : 0.0, r.matched ? r.onset_twitch_abs_err / r.matched : 0.0,
+                    r.matched ? static_cast<double>(r.heavy_right) / r.matched : 0.0);
+        all.nights += r.nights;
+        all.matched += r.matched;
+        all.heavy_right += r.heavy_right;
+        all.onset_abs_err_min += r.onset_abs_err_min;
+        all.onset_twitch_abs_err += r.onset_twitch_abs_err;
+    }
+    std::printf("\nnights_closed %d nights\n", all.matched);
+    std::printf("sleep_onset_mae %.2f min\n", all.matched ? all.onset_abs_err_min / all.matched : 0.0);
+    std::printf("onset_twitches_mae %.2f twitches\n", all.matched ? all.onset_twitch_abs_err / all.matched : 0.0);
+    std::printf("twitch_heavy_accuracy %.4f ratio\n", all.matched ? static_cast<double>(all.heavy_right) / all.matched : 0.0);
     return 0;
 }
