@@ -10,6 +10,7 @@
 
 #include "adapters/capture.hpp"
 #include "adapters/pipeline.hpp"
+#include "adapters/store/sqlite_history.hpp"
 #include "adapters/tz.hpp"
 #include "app/commands.hpp"
 #include "app/common.hpp"
@@ -98,11 +99,19 @@ int replay(const ReplayOptions& o) {
         out = &out_file;
     }
 
+    // Without --state-dir the replay starts from nothing and keeps nothing; with it, nights,
+    // baselines and the checkpoint of an open night carry over from one replay to the next.
     MemoryHistory memory;
+    std::unique_ptr<SqliteHistory> stored;
     History* history = &memory;
     if (!o.state_dir.empty()) {
-        std::cerr << "hypnicd replay: --state-dir is not available in this build\n";
-        return EXIT_USAGE;
+        try {
+            stored = std::make_unique<SqliteHistory>(SqliteHistory::default_path(o.state_dir));
+        } catch (const std::exception& e) {
+            std::cerr << "hypnicd replay: " << e.what() << '\n';
+            return EXIT_RUNTIME;
+        }
+        history = stored.get();
     }
 
     Pipeline pipe(cfg->mqtt, cfg->plugin, *zone, *history);

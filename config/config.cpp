@@ -577,13 +577,18 @@ const std::array<Field<DetectorParams>, 13> DETECTOR_FIELDS = {{
     {"plm_min_run", &DetectorParams::plm_min_run, 2, 20, "movements"},
 }};
 
-const std::array<Field<NightParams>, 6> NIGHT_FIELDS = {{
+const std::array<Field<NightParams>, 11> NIGHT_FIELDS = {{
     {"onset_sleep_min", &NightParams::onset_sleep_min, 1, 60, "minutes"},
     {"wake_min", &NightParams::wake_min, 1, 120, "minutes"},
     {"onset_window_after_min", &NightParams::onset_window_after_min, 0, 120, "minutes"},
     {"bathroom_trip_max_min", &NightParams::bathroom_trip_max_min, 0, 180, "minutes"},
     {"min_in_bed_min", &NightParams::min_in_bed_min, 0, 720, "minutes"},
     {"evening_start_hour", &NightParams::evening_start_hour, 0, 23, "hour of the day"},
+    {"wake_moving_s", &NightParams::wake_moving_s, 0.5, 60, "seconds"},
+    {"min_minute_coverage", &NightParams::min_minute_coverage, 0, 1},
+    {"data_stopped_min", &NightParams::data_stopped_min, 5, 1440, "minutes"},
+    {"bleed_window_s", &NightParams::bleed_window_s, 0, 10, "seconds"},
+    {"bleed_ratio", &NightParams::bleed_ratio, 1, 100},
 }};
 
 const std::array<Field<HeavyParams>, 4> HEAVY_FIELDS = {{
@@ -881,6 +886,12 @@ void read_root(Ctx& ctx, const YNode* root, Config& c) {
     }
     read_checked(top, "timezone", c.timezone, +[](std::string_view s) { return check_timezone(s); });
     if (read_checked(top, "state_dir", c.state_dir, non_empty_text)) c.state_dir = ctx.resolve(c.state_dir);
+    {
+        Section store(ctx, as_map(top, "store"), "store");
+        if (read_checked(store, "path", c.store.path, non_empty_text)) c.store.path = ctx.resolve(c.store.path);
+        read_integer(store, "retention_days", c.store.retention_days, 0, 36500, "days");
+        store.finish();
+    }
     {
         Section log(ctx, as_map(top, "log"), "log");
         read_choice(log, "level", c.log.level, {"trace", "debug", "info", "warn", "error"});

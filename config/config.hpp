@@ -15,6 +15,7 @@ struct Config {
     HomeAssistantOptions homeassistant;
     std::string timezone;   ///< IANA name; empty = the system's
     std::string state_dir = "/var/lib/hypnic";
+    StoreOptions store;     ///< history database; path empty = <state_dir>/hypnic.db
     LogOptions log;
     PluginParams plugin;    ///< plugin.base_topic mirrors mqtt.base_topic
     std::string source;     ///< path the config was read from (for messages)
