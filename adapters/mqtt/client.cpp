@@ -433,6 +433,7 @@ std::string MqttClient::paho_url(const MqttOptions& options) {
     if (scheme == "mqtt") return (options.tls.enabled ? "ssl" : "tcp") + rest;
     if (scheme == "mqtts") return "ssl" + rest;
     if (scheme == "tcp" && options.tls.enabled) return "ssl" + rest;
+    if (scheme == "ws" && options.tls.enabled) return "wss" + rest;
     return url;
 }
 

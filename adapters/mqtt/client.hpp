@@ -103,8 +103,8 @@ public:
     static std::string mask_url(std::string_view url);
     /// "hypnic-<hostname>" with the host name reduced to [A-Za-z0-9_-].
     static std::string default_client_id();
-    /// The URL paho is given: mqtt:// → tcp://, mqtts:// → ssl://, tcp:// → ssl:// when TLS is
-    /// enabled; any user info removed.
+    /// The URL paho is given: mqtt:// → tcp://, mqtts:// → ssl://, tcp:// → ssl:// and ws:// →
+    /// wss:// when TLS is enabled; any user info removed.
     static std::string paho_url(const MqttOptions& options);
 
 private:

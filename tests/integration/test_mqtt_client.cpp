@@ -103,6 +103,8 @@ TEST_CASE("mqtt urls: credentials are masked for logs and removed for paho", "[m
     o.url = "tcp://broker:1883";
     o.tls.enabled = true;
     CHECK(MqttClient::paho_url(o) == "ssl://broker:1883");
+    o.url = "ws://broker:9001/mqtt";
+    CHECK(MqttClient::paho_url(o) == "wss://broker:9001/mqtt");
     o.url = "MQTT://broker";
     CHECK(MqttClient::paho_url(o) == "ssl://broker");
     o.url = "garbage";
