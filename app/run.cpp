@@ -15,6 +15,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <random>
@@ -22,6 +23,7 @@
 #include "adapters/homeassistant/discovery.hpp"
 #include "adapters/mqtt/client.hpp"
 #include "adapters/pipeline.hpp"
+#include "adapters/store/sqlite_history.hpp"
 #include "adapters/tz.hpp"
 #include "app/commands.hpp"
 #include "app/common.hpp"
@@ -73,12 +75,14 @@ std::string monotonic_usec() {
     return std::to_string(static_cast<long long>(ts.tv_sec) * 1000000LL + ts.tv_nsec / 1000);
 }
 
-/// The one place the daemon's History is chosen.
-// TODO(store): construct the SQLite history of adapters/store under cfg.state_dir here once it lands;
-// until then the daemon remembers nights only while it runs.
+/// The one place the daemon's History is chosen: the SQLite store (store.path, default
+/// <state_dir>/hypnic.db). Throws naming the file when it cannot be opened.
 std::unique_ptr<History> make_history(const Config& cfg) {
-    (void)cfg.state_dir;
-    return std::make_unique<MemoryHistory>();
+    const std::string path = cfg.store.path.empty() ? SqliteHistory::default_path(cfg.state_dir) : cfg.store.path;
+    // systemd's StateDirectory= creates the directory; a hand-started daemon may need it made.
+    std::error_code ec;
+    std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+    return std::make_unique<SqliteHistory>(path);
 }
 
 /// True when a change between the two option sets needs a new connection.
@@ -137,8 +141,8 @@ public:
         : config_path_(std::move(config_path)), cfg_(std::move(cfg)), zone_(std::move(zone)) {}
 
     int run() {
-        history_ = make_history(*cfg_);
         try {
+            history_ = make_history(*cfg_);
             pipeline_ = std::make_unique<Pipeline>(cfg_->mqtt, cfg_->plugin, *zone_, *history_);
             client_ = make_client(cfg_->mqtt);
         } catch (const std::exception& e) {
