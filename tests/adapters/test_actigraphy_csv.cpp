@@ -95,7 +95,7 @@ TEST_CASE("epochs the file skips become missing epochs with generated timestamps
     CHECK(*s.counts[4] == 3);
 }
 
-TEST_CASE("--epoch-s overrides inference and must fit the timestamps") {
+TEST_CASE("the --epoch-s option overrides inference and must fit the timestamps") {
     ActigraphyCsvOptions o;
     o.epoch_s = 30;
     const auto s = parse_actigraphy_csv("timestamp,count\n2000-01-01T00:00:00Z,1\n2000-01-01T00:01:00Z,2\n", "f", o);
