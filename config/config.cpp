@@ -561,7 +561,7 @@ const std::array<Field<HomeAssistantOptions>, 5> HA_FIELDS = {{
 // ---------------------------------------------------------------------------------------------
 // sleepers
 
-const std::array<Field<DetectorParams>, 13> DETECTOR_FIELDS = {{
+const std::array<Field<DetectorParams>, 15> DETECTOR_FIELDS = {{
     {"highpass_hz", &DetectorParams::highpass_hz, 0.01, 20, "Hz"},
     {"envelope_ms", &DetectorParams::envelope_ms, 5, 2000, "milliseconds"},
     {"noise_window_s", &DetectorParams::noise_window_s, 5, 3600, "seconds"},
@@ -575,6 +575,8 @@ const std::array<Field<DetectorParams>, 13> DETECTOR_FIELDS = {{
     {"gravity_shift_deg", &DetectorParams::gravity_shift_deg, 0.1, 90, "degrees"},
     {"plm_wasm2016", &DetectorParams::plm_wasm2016},
     {"plm_min_run", &DetectorParams::plm_min_run, 2, 20, "movements"},
+    {"release_frac", &DetectorParams::release_frac, 0, 1},
+    {"max_movement_s", &DetectorParams::max_movement_s, 10, 3600, "seconds"},
 }};
 
 const std::array<Field<NightParams>, 11> NIGHT_FIELDS = {{
