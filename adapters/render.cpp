@@ -80,7 +80,9 @@ std::string render_state(const LiveState& s, const Zone& zone) {
     JsonWriter w;
     w.begin_object();
     w.key("phase").value(to_string(s.phase));
-    w.key("since").value(format_iso(s.since, zone));
+    // Before the first reading the phase has no start: say so rather than print 1970.
+    if (s.since > 0) w.key("since").value(format_iso(s.since, zone));
+    else w.key("since").null();
     w.key("tonight").begin_object();
     w.key("onset_twitches").value(s.tonight.onset_twitches);
     w.key("twitches").value(s.tonight.twitches);

@@ -117,6 +117,9 @@ TEST_CASE("events render byte for byte", "[render][golden]") {
 
 TEST_CASE("state, night, advice and wind-down render byte for byte", "[render][golden]") {
     CHECK(render_state(LiveState{Phase::settling, 1764105000, TonightCounts{3, 5, 2, 1}}, CET) == golden("state.json"));
+    // Before any reading the phase has no start time.
+    CHECK(render_state(LiveState{}, CET) ==
+          R"({"phase":"out_of_bed","since":null,"tonight":{"onset_twitches":0,"twitches":0,"limb_movements":0,"large_movements":0}})");
     CHECK(render_night(full_night(), CET) == golden("night.json"));
 
     NightSummary open;
