@@ -8,7 +8,14 @@
 #include <limits>
 #include <memory>
 
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <unistd.h>
+
+#include <chrono>
+
 #include "adapters/capture.hpp"
+#include "adapters/mqtt/client.hpp"
 #include "adapters/pipeline.hpp"
 #include "adapters/store/sqlite_history.hpp"
 #include "adapters/tz.hpp"
@@ -46,9 +53,65 @@ void advance_to(Pipeline& pipe, UnixS t, std::vector<Publication>& out) {
     stamp(out, before, t);
 }
 
-void flush(std::vector<Publication>& pubs, UnixS now, std::ostream& out) {
+/// `--publish`: sends the replay's publications to the configured broker with a client of its own.
+class Publisher {
+public:
+    explicit Publisher(const MqttOptions& configured) {
+        MqttOptions mqtt = configured;
+        // Its own id and a clean session, so that a running daemon's session stays untouched; no
+        // availability messages, because replay does not speak for the daemon.
+        if (mqtt.client_id.empty()) mqtt.client_id = MqttClient::default_client_id();
+        mqtt.client_id += "-replay-" + std::to_string(::getpid());
+        mqtt.clean_session = true;
+        MqttHandlers h;
+        h.log = [](MqttLogLevel l, const std::string& line) {
+            if (l == MqttLogLevel::warn || l == MqttLogLevel::error) std::cerr << "hypnicd replay: mqtt: " << line << '\n';
+        };
+        MqttClientSettings settings;
+        settings.availability = false;
+        settings.queue_limit = 1'000'000;
+        client_ = std::make_unique<MqttClient>(io_, mqtt, std::move(h), settings);
+    }
+
+    /// Waits for the first connection; false after `timeout`.
+    bool connect(std::chrono::milliseconds timeout) {
+        client_->start();
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        while (!client_->connected() && std::chrono::steady_clock::now() < deadline)
+            io_.run_one_for(std::chrono::milliseconds(50));
+        return client_->connected();
+    }
+
+    void publish(const Publication& p) {
+        client_->publish(p);
+        io_.poll();
+    }
+
+    /// Waits until everything handed over was acknowledged (or `timeout`), then disconnects.
+    bool finish(std::chrono::milliseconds timeout) {
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        while ((client_->queued() > 0 || client_->stats().delivered < client_->stats().published) &&
+               std::chrono::steady_clock::now() < deadline)
+            io_.run_one_for(std::chrono::milliseconds(50));
+        const bool all = client_->queued() == 0 && client_->stats().delivered >= client_->stats().published;
+        client_->stop(std::chrono::seconds(2));
+        return all;
+    }
+
+private:
+    boost::asio::io_context io_;
+    // paho's callbacks arrive from its own threads at any time: keep the context from running dry
+    // (and stopping) between them.
+    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{io_.get_executor()};
+    std::unique_ptr<MqttClient> client_;
+};
+
+void flush(std::vector<Publication>& pubs, UnixS now, std::ostream& out, Publisher* publisher) {
     stamp(pubs, 0, now);
-    for (const auto& p : pubs) write_publication_line(out, p);
+    for (const auto& p : pubs) {
+        write_publication_line(out, p);
+        if (publisher) publisher->publish(p);
+    }
     pubs.clear();
 }
 
@@ -114,6 +177,21 @@ int replay(const ReplayOptions& o) {
         history = stored.get();
     }
 
+    std::unique_ptr<Publisher> publisher;
+    if (o.publish) {
+        try {
+            publisher = std::make_unique<Publisher>(cfg->mqtt);
+        } catch (const std::exception& e) {
+            std::cerr << o.config << ": " << e.what() << '\n';
+            return EXIT_USAGE;
+        }
+        if (!publisher->connect(std::chrono::seconds(15))) {
+            std::cerr << "hypnicd replay: --publish: cannot reach the broker at "
+                      << MqttClient::mask_url(cfg->mqtt.url) << " within 15 s\n";
+            return EXIT_RUNTIME;
+        }
+    }
+
     Pipeline pipe(cfg->mqtt, cfg->plugin, *zone, *history);
     std::vector<Publication> pubs;
     CaptureReader reader(*in, o.capture == "-" ? std::string("<stdin>") : o.capture);
@@ -144,15 +222,19 @@ int replay(const ReplayOptions& o) {
             std::cerr << (o.capture == "-" ? "<stdin>" : o.capture) << ':' << reader.line_number() << ": "
                       << rej->topic << ": rejected (" << rej->reason << "): " << rej->detail << '\n';
         }
-        flush(pubs, clock, *out);
+        flush(pubs, clock, *out, publisher.get());
     }
     if (any) {
         const UnixS end = until ? *until : clock + DEFAULT_RUN_ON_S;
         advance_to(pipe, end, pubs);
-        flush(pubs, end, *out);
+        flush(pubs, end, *out, publisher.get());
         pipe.checkpoint();
     }
     out->flush();
+    if (publisher && !publisher->finish(std::chrono::seconds(30))) {
+        std::cerr << "hypnicd replay: --publish: not every publication was acknowledged by the broker\n";
+        return EXIT_RUNTIME;
+    }
     if (bad_lines || rejected || out_of_order)
         std::cerr << "hypnicd replay: " << bad_lines << " bad line(s), " << rejected << " rejected message(s), "
                   << out_of_order << " out-of-order line(s)\n";
