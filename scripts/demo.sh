@@ -52,13 +52,28 @@ for _ in $(seq 100); do
 done
 echo "== hypnicd is running (hypnic/status: $(grep '^hypnic/status' "$WORK/dashboard.log" | tail -1 | cut -d' ' -f2))"
 
-echo "== playing the sample night ($(basename "$SAMPLE")) through the pipeline on a virtual clock"
+echo "== live: the first 3 minutes in bed of the sample night, sent to the running daemon as if they were now"
+python3 "$ROOT/scripts/live_excerpt.py" "$SAMPLE" "$WORK" 180
+mosquitto_pub -h 127.0.0.1 -p "$PORT" -q 1 -t bed/alex/presence -f "$WORK/presence.txt"
+mosquitto_pub -h 127.0.0.1 -p "$PORT" -q 1 -t bed/alex/accel -l <"$WORK/accel.txt"
+for _ in $(seq 50); do
+  grep -q '^hypnic/alex/event ' "$WORK/dashboard.log" && break
+  sleep 0.2
+done
+sleep 2
+echo "   what hypnicd run published live:"
+grep -E '^hypnic/alex/(event|state) ' "$WORK/dashboard.log" | sed 's/^/     /' | head -12
+LIVE_LINES=$(wc -l <"$WORK/dashboard.log")
+
+echo
+echo "== the whole sample night ($(basename "$SAMPLE")) through the same pipeline on a virtual clock (hypnicd replay --publish)"
 zcat -f "$SAMPLE" | "$BIN" replay --config "$WORK/hypnic.yaml" --capture - --publish --out "$WORK/publications.jsonl"
 sleep 1
 
 echo
 echo "== what a dashboard subscribed to hypnic/# received"
-python3 "$ROOT/scripts/dashboard_summary.py" "$WORK/dashboard.log"
+tail -n +"$((LIVE_LINES + 1))" "$WORK/dashboard.log" >"$WORK/dashboard-night.log"
+python3 "$ROOT/scripts/dashboard_summary.py" "$WORK/dashboard-night.log"
 
 kill -TERM "$DAEMON"
 wait "$DAEMON" && echo "== hypnicd stopped cleanly (exit 0); hypnic/status is now: $(mosquitto_sub -h 127.0.0.1 -p "$PORT" -t hypnic/status -C 1 -W 2 || echo '?')"
