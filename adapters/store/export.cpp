@@ -8,6 +8,8 @@
 #include <variant>
 #include <vector>
 
+#include "adapters/json_out.hpp"
+
 namespace hypnic {
 
 namespace {
@@ -272,38 +274,6 @@ std::vector<std::string> header_of(Cells cells, const T& sample) {
     return h;
 }
 
-/// Appends the UTF-8 sequence starting at s[i] if it is valid, else U+FFFD; returns its length.
-std::size_t append_utf8(std::string_view s, std::size_t i, std::string& out) {
-    const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-    const unsigned char c = b(i);
-    std::size_t len = 0;
-    std::uint32_t cp = 0;
-    if (c >= 0xC2 && c <= 0xDF) {
-        len = 2;
-        cp = c & 0x1Fu;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        cp = c & 0x0Fu;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        cp = c & 0x07u;
-    }
-    bool ok = len > 0 && i + len <= s.size();
-    for (std::size_t k = 1; ok && k < len; ++k) {
-        if ((b(i + k) & 0xC0u) != 0x80u) ok = false;
-        cp = (cp << 6) | (b(i + k) & 0x3Fu);
-    }
-    // Overlong forms, UTF-16 surrogates and code points past U+10FFFF are not UTF-8.
-    if (ok && ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-               (cp >= 0xD800 && cp <= 0xDFFF)))
-        ok = false;
-    if (!ok) {
-        out += "\xEF\xBF\xBD";
-        return 1;
-    }
-    out.append(s.substr(i, len));
-    return len;
-}
 
 }  // namespace
 
@@ -337,34 +307,9 @@ std::string csv_field(std::string_view s) {
 }
 
 std::string json_string(std::string_view s) {
-    std::string out = "\"";
-    for (std::size_t i = 0; i < s.size();) {
-        const unsigned char c = static_cast<unsigned char>(s[i]);
-        if (c >= 0x80) {
-            i += append_utf8(s, i, out);
-            continue;
-        }
-        switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            case '\b': out += "\\b"; break;
-            case '\f': out += "\\f"; break;
-            default:
-                if (c < 0x20) {
-                    static constexpr char HEX[] = "0123456789abcdef";
-                    out += "\\u00";
-                    out += HEX[c >> 4];
-                    out += HEX[c & 0xF];
-                } else {
-                    out += static_cast<char>(c);
-                }
-        }
-        ++i;
-    }
-    return out + '"';
+    std::string out;
+    append_json_string(out, s);
+    return out;
 }
 
 std::size_t write_export(const SqliteHistory& h, const ExportQuery& q, const Zone& zone, std::ostream& out) {
