@@ -38,6 +38,7 @@ using SteadyClock = std::chrono::steady_clock;
 constexpr double MAX_TICK_S = 60;          // re-check the wall clock at least this often
 constexpr double MIN_TICK_S = 0.02;        // never arm the timer for less (a due wake-up runs promptly)
 constexpr double IDLE_MIN_TICK_S = 1;      // a wake-up that does not move forward is retried at most 1/s
+constexpr double PRUNE_EVERY_S = 6 * 3600.0;  // retention is in days: a few passes a day are plenty
 constexpr double CHECKPOINT_EVERY_S = 300; // in-progress state survives a power cut within this
 constexpr auto REJECT_LOG_EVERY = std::chrono::minutes(1);
 constexpr std::size_t REJECT_KEYS_MAX = 4096;
@@ -77,7 +78,7 @@ std::string monotonic_usec() {
 
 /// The one place the daemon's History is chosen: the SQLite store (store.path, default
 /// <state_dir>/hypnic.db). Throws naming the file when it cannot be opened.
-std::unique_ptr<History> make_history(const Config& cfg) {
+std::unique_ptr<SqliteHistory> make_history(const Config& cfg) {
     const std::string path = cfg.store.path.empty() ? SqliteHistory::default_path(cfg.state_dir) : cfg.store.path;
     // systemd's StateDirectory= creates the directory; a hand-started daemon may need it made.
     std::error_code ec;
@@ -155,6 +156,7 @@ public:
         spdlog::info("hypnicd {} running: {} sleeper(s), zone {}, base topic '{}'", HYPNIC_VERSION,
                      cfg_->plugin.sleepers.size(), zone_->name(), cfg_->mqtt.base_topic);
         last_checkpoint_ = wall_now();
+        prune(last_checkpoint_);
         tick();
         io_.run();
         return exit_code_;
@@ -293,6 +295,19 @@ private:
             spdlog::error("saving the in-progress state failed: {}", e.what());
         }
         last_checkpoint_ = now;
+        if (now - last_prune_ >= PRUNE_EVERY_S) prune(now);
+    }
+
+    /// Applies store.retention_days: old movement events go, nights and factor logs stay.
+    void prune(UnixS now) {
+        last_prune_ = now;
+        if (cfg_->store.retention_days <= 0) return;
+        try {
+            const std::size_t n = history_->prune_events(now, cfg_->store.retention_days);
+            if (n > 0) spdlog::info("store: removed {} movement event(s) older than {} days", n, cfg_->store.retention_days);
+        } catch (const std::exception& e) {
+            spdlog::error("store: pruning old events failed: {}", e.what());
+        }
     }
 
     void on_signal(const boost::system::error_code& ec, int sig) {
@@ -381,7 +396,8 @@ private:
     boost::asio::signal_set signals_{io_, SIGTERM, SIGINT, SIGHUP};
     boost::asio::steady_timer tick_timer_{io_};
     boost::asio::steady_timer announce_timer_{io_};
-    std::unique_ptr<History> history_;
+    std::unique_ptr<SqliteHistory> history_;
+    UnixS last_prune_ = 0;
     std::unique_ptr<Pipeline> pipeline_;
     std::unique_ptr<MqttClient> client_;  // after the pipeline: destroyed (and disconnected) first
     RejectLog rejects_;
