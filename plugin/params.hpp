@@ -62,6 +62,8 @@ struct NightParams {
     double data_stopped_min = 90;        ///< no data for this long after sleep closes the night
     double bleed_window_s = 0.5;         ///< partner bleed: starts this close (±s) ...
     double bleed_ratio = 2;              ///< ...with a partner peak this many times higher are the partner's
+    double onset_twitch_gap_min = 10;    ///< a twitch this soon after the onset window closed moves the onset to it
+    double onset_settle_max_min = 60;    ///< ...but only this long after settling began
 };
 
 /// Twitch-heavy verdict and baseline.

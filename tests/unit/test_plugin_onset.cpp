@@ -1,0 +1,62 @@
+// Sleep starts after a premature onset: the onset and its window follow twitches that come just
+// after the window closed, but never a twitch deep in the night.
+#include <catch2/catch.hpp>
+
+#include "test_night_fixture.hpp"
+
+using namespace hypnic;
+using namespace hypnic::test;
+
+namespace {
+
+/// In bed 22:00, lights out 22:10, restless until 22:20 (so five still minutes give an onset at
+/// about 22:21 and a window to about 22:26), then still; the given twitches; out of bed at 01:00.
+NightSummary night_with_twitches(const std::vector<UnixS>& twitches) {
+    Bedroom room;
+    room.add_accel(at(21, 55), at(1, 0, 0, 1));
+    AccelStream& accel = room.streams.back();
+    const std::size_t presence = room.add_sensor(SensorKind::presence);
+    const std::size_t lights = room.add_sensor(SensorKind::lights);
+    restless(accel, at(22, 0), at(22, 20));
+    for (UnixS t : twitches) accel.bursts.push_back(twitch_at(t));
+    room.presence(presence, at(22, 0), true);
+    room.presence(presence, at(0, 59, 50, 1), false);
+    room.light(lights, at(21, 50), true);
+    room.light(lights, at(22, 10), false);
+    room.run(at(1, 40, 0, 1));
+    const auto nights = room.outputs<NightSummary>();
+    REQUIRE(nights.size() == 1);
+    return nights[0];
+}
+
+}  // namespace
+
+TEST_CASE("a burst of sleep starts soon after the onset window closed moves the onset to it", "[plugin][night]") {
+    const NightSummary s = night_with_twitches({at(22, 32, 0), at(22, 32, 40), at(23, 40, 0)});
+    REQUIRE(s.sleep_onset);
+    // The window after the still-minutes onset ended near 22:26; 22:32 is within 10 minutes of it,
+    // so the onset moves there, and 22:32:40 then lies inside the new window.
+    CHECK(std::abs(*s.sleep_onset - at(22, 32, 0)) <= 2);
+    CHECK(s.onset_twitches == 2);
+    CHECK(s.twitches == 3);
+    REQUIRE(s.onset_latency_min);
+    CHECK(*s.onset_latency_min == Approx((*s.sleep_onset - at(22, 10)) / 60.0));
+}
+
+TEST_CASE("a twitch long after the onset window does not move the onset", "[plugin][night]") {
+    const NightSummary s = night_with_twitches({at(22, 45, 0)});
+    REQUIRE(s.sleep_onset);
+    CHECK(std::abs(*s.sleep_onset - at(22, 21)) <= 60);
+    CHECK(s.onset_twitches == 0);
+    CHECK(s.twitches == 1);
+}
+
+TEST_CASE("sleep starts never move the onset further than onset_settle_max_min from settling", "[plugin][night]") {
+    // A chain of twitches every 8 minutes would walk the onset on for ever without the bound.
+    std::vector<UnixS> chain;
+    for (int i = 0; i < 12; ++i) chain.push_back(at(22, 30) + i * 8 * 60.0);
+    const NightSummary s = night_with_twitches(chain);
+    REQUIRE(s.sleep_onset);
+    CHECK(*s.sleep_onset <= at(22, 10) + 60 * 60.0);
+    CHECK(*s.sleep_onset >= at(22, 30));
+}
