@@ -193,15 +193,23 @@ CaptureReader::Status CaptureReader::next(CaptureLine& line, std::string& error)
     }
 }
 
+namespace {
+// The fields a capture line and a publication line share: arrival time, topic, and the payload as
+// text, or base64 when it is not UTF-8.
+void write_message(JsonWriter& w, UnixS ts, const std::string& topic, const std::string& payload) {
+    w.key("ts").number(ts, TS_DECIMALS);
+    w.key("topic").value(topic);
+    if (is_valid_utf8(payload))
+        w.key("payload").value(payload);
+    else
+        w.key("payload_b64").value(base64_encode(payload));
+}
+}  // namespace
+
 void write_capture_line(std::ostream& out, const CaptureLine& line) {
     JsonWriter w;
     w.begin_object();
-    w.key("ts").number(line.ts, TS_DECIMALS);
-    w.key("topic").value(line.topic);
-    if (is_valid_utf8(line.payload))
-        w.key("payload").value(line.payload);
-    else
-        w.key("payload_b64").value(base64_encode(line.payload));
+    write_message(w, line.ts, line.topic, line.payload);
     w.end_object();
     out << w.str() << '\n';
 }
@@ -209,12 +217,7 @@ void write_capture_line(std::ostream& out, const CaptureLine& line) {
 void write_publication_line(std::ostream& out, const Publication& p) {
     JsonWriter w;
     w.begin_object();
-    w.key("ts").number(p.ts, TS_DECIMALS);
-    w.key("topic").value(p.topic);
-    if (is_valid_utf8(p.payload))
-        w.key("payload").value(p.payload);
-    else
-        w.key("payload_b64").value(base64_encode(p.payload));
+    write_message(w, p.ts, p.topic, p.payload);
     w.key("retain").value(p.retain);
     w.key("qos").value(p.qos);
     w.end_object();
