@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "adapters/homeassistant/settings.hpp"
 #include "adapters/json_out.hpp"
 
 namespace hypnic {
@@ -308,6 +309,8 @@ void Renderer::render(const Output& out, UnixS ts, std::vector<Publication>& pub
                 publish("winddown", render_winddown(body, zone_), false);
             } else if constexpr (std::is_same_v<T, WinddownNext>) {
                 publish("winddown/next", render_winddown_next(body, zone_), true);
+            } else if constexpr (std::is_same_v<T, WinddownSettings>) {
+                publish("settings", ha::render_settings(body), true);
             } else {
                 const auto& lights = params_.sleepers[out.sleeper].winddown.lights;
                 if (body.light >= lights.size()) return;

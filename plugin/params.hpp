@@ -110,6 +110,13 @@ struct WinddownParams {
     std::vector<LightSpec> lights;
 };
 
+/// Advice from the history of nights and evening factors (docs/advice.md).
+struct AdviceParams {
+    bool enabled = true;
+    int history_nights = 28;  ///< nights the factor comparison looks back over
+    int min_nights = 7;       ///< closed nights before any factor advice is given
+};
+
 struct SleeperParams {
     std::string id;
     std::string name;  ///< display name; defaults to id
@@ -118,6 +125,7 @@ struct SleeperParams {
     NightParams night;
     HeavyParams heavy;
     WinddownParams winddown;
+    AdviceParams advice;
 };
 
 /// Everything the core needs.

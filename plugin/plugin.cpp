@@ -5,7 +5,9 @@
 #include <limits>
 #include <type_traits>
 
+#include "plugin/advice/advisor.hpp"
 #include "plugin/night/sleeper.hpp"
+#include "plugin/winddown/winddown.hpp"
 
 namespace hypnic {
 
@@ -14,21 +16,27 @@ struct Plugin::Impl {
     const Zone& zone;
     History& history;
     std::vector<std::unique_ptr<night::SleeperNight>> sleepers;
+    std::vector<std::unique_ptr<advice::Advisor>> advisors;
+    std::vector<std::unique_ptr<winddown::Winddown>> winddowns;
     UnixS now = -std::numeric_limits<double>::infinity();
 
     Impl(PluginParams p, const Zone& z, History& h) : params(std::move(p)), zone(z), history(h) {
         sleepers.reserve(params.sleepers.size());
         for (std::size_t i = 0; i < params.sleepers.size(); ++i) {
             sleepers.push_back(std::make_unique<night::SleeperNight>(params.sleepers[i], zone, history));
+            advisors.push_back(std::make_unique<advice::Advisor>(params.sleepers[i], params.language, zone, history));
+            winddowns.push_back(std::make_unique<winddown::Winddown>(params.sleepers[i], zone, history));
             sleepers.back()->set_night_closed_hook(
                 [this, i](const NightSummary& n, UnixS t, std::vector<OutputBody>& out) { on_night_closed(i, n, t, out); });
         }
     }
 
-    // The seam for what follows a night: advice (from the recent nights and factors in History) and
-    // the next wind-down plan hang here. Outputs appended to `out` are published for the sleeper.
-    void on_night_closed(std::size_t /*sleeper*/, const NightSummary& /*night*/, UnixS /*now*/,
-                         std::vector<OutputBody>& /*out*/) {}
+    // What follows a night: advice from the recent nights and factors in History, and the wind-down
+    // plan adapted to it. Outputs appended to `out` are published for the sleeper.
+    void on_night_closed(std::size_t sleeper, const NightSummary& night, UnixS t, std::vector<OutputBody>& out) {
+        advisors[sleeper]->on_night_closed(night, t, out);
+        winddowns[sleeper]->on_night_closed(night, t, out);
+    }
 
     // Time only moves forward: an older time is treated as the latest one seen.
     UnixS advance(UnixS t) {
@@ -73,6 +81,7 @@ void Plugin::on_input(const Input& in, std::vector<Output>& out) {
             }
         },
         in.reading);
+    im.winddowns[in.sleeper]->on_input(in, now, bodies);
     Impl::wrap(in.sleeper, bodies, out);
 }
 
@@ -82,6 +91,7 @@ void Plugin::on_time(UnixS now, std::vector<Output>& out) {
     std::vector<OutputBody> bodies;
     for (std::size_t i = 0; i < im.sleepers.size(); ++i) {
         im.sleepers[i]->on_time(t, bodies);
+        im.winddowns[i]->on_time(t, bodies);
         Impl::wrap(i, bodies, out);
     }
 }
@@ -89,6 +99,7 @@ void Plugin::on_time(UnixS now, std::vector<Output>& out) {
 UnixS Plugin::next_wakeup() const {
     UnixS next = std::numeric_limits<double>::infinity();
     for (const auto& s : impl_->sleepers) next = std::min(next, s->next_wakeup());
+    for (const auto& w : impl_->winddowns) next = std::min(next, w->next_wakeup());
     return next;
 }
 
@@ -96,12 +107,28 @@ void Plugin::retained(std::vector<Output>& out) const {
     std::vector<OutputBody> bodies;
     for (std::size_t i = 0; i < impl_->sleepers.size(); ++i) {
         impl_->sleepers[i]->retained(bodies);
+        impl_->advisors[i]->retained(bodies);
+        impl_->winddowns[i]->retained(bodies);
         Impl::wrap(i, bodies, out);
     }
 }
 
 void Plugin::checkpoint() {
     for (auto& s : impl_->sleepers) s->checkpoint();
+    for (auto& w : impl_->winddowns) w->checkpoint();
+}
+
+void Plugin::set_winddown_settings(std::size_t sleeper, const WinddownSettings& s, std::vector<Output>& out) {
+    auto& im = *impl_;
+    if (sleeper >= im.winddowns.size()) return;
+    std::vector<OutputBody> bodies;
+    im.winddowns[sleeper]->set_settings(s, im.now, bodies);
+    Impl::wrap(sleeper, bodies, out);
+}
+
+WinddownSettings Plugin::winddown_settings(std::size_t sleeper) const {
+    if (sleeper >= impl_->winddowns.size()) return WinddownSettings{};
+    return impl_->winddowns[sleeper]->settings();
 }
 
 const PluginParams& Plugin::params() const { return impl_->params; }

@@ -32,6 +32,13 @@ public:
     /// Persist in-progress state now (the daemon calls this before exit and periodically).
     void checkpoint();
 
+    /// Apply run-time wind-down settings for one sleeper (Home Assistant controls). They persist in
+    /// History and survive a restart; the new retained settings (and the re-planned next trigger)
+    /// are appended to `out`.
+    void set_winddown_settings(std::size_t sleeper, const WinddownSettings& s, std::vector<Output>& out);
+    /// The settings in force for one sleeper (configured values until a person changes them).
+    WinddownSettings winddown_settings(std::size_t sleeper) const;
+
     const PluginParams& params() const;
 
 private:

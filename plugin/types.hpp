@@ -218,6 +218,15 @@ struct WinddownNext {
     UnixS at = 0;
 };
 
+/// Wind-down settings a person may change at run time (Home Assistant controls, `set/` topics).
+/// They override the configured plan, persist in History and are published retained on
+/// `<base>/<sleeper>/settings`.
+struct WinddownSettings {
+    bool winddown = true;              ///< wind-down triggers and light commands on
+    std::string profile = "adaptive";  ///< adaptive | standard | extended | reminders_only
+    double caffeine_cutoff_h = 8;      ///< hours before bedtime
+};
+
 /// A command for one configured light (rendered per protocol by adapters).
 struct LightCommand {
     std::size_t light = 0;  ///< index into WinddownParams::lights
@@ -229,7 +238,7 @@ struct LightCommand {
 
 /// Everything the core can ask the edges to publish for a sleeper.
 using OutputBody = std::variant<MovementEvent, LiveState, NightSummary, Advice, WinddownTrigger, WinddownNext,
-                                LightCommand>;
+                                LightCommand, WinddownSettings>;
 struct Output {
     std::size_t sleeper = 0;
     OutputBody body;

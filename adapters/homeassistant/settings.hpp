@@ -5,14 +5,13 @@
 #include <string>
 #include <string_view>
 
+#include "plugin/types.hpp"
+
 namespace hypnic::ha {
 
-/// A sleeper's settings as published on `<base>/<sleeper>/settings` (retained).
-struct WinddownSettings {
-    bool winddown = true;                ///< wind-down triggers and light commands on
-    std::string profile = "adaptive";    ///< one of WINDDOWN_PROFILES
-    double caffeine_cutoff_h = 8;        ///< hours before bedtime, CAFFEINE_CUTOFF_MIN_H..CAFFEINE_CUTOFF_MAX_H
-};
+/// A sleeper's settings as published on `<base>/<sleeper>/settings` (retained); the core's type.
+/// profile is one of WINDDOWN_PROFILES, caffeine_cutoff_h within CAFFEINE_CUTOFF_MIN_H..MAX_H.
+using WinddownSettings = hypnic::WinddownSettings;
 
 /// `{"winddown":true,"winddown_profile":"adaptive","caffeine_cutoff_h":8}`.
 std::string render_settings(const WinddownSettings& s);

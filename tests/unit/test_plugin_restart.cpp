@@ -80,7 +80,11 @@ TEST_CASE("a damaged checkpoint is ignored, never a crash", "[plugin][night][res
         room.start();
         std::vector<Output> ret;
         room.plugin->retained(ret);
-        REQUIRE(ret.size() == 1);
+        // Only the live state comes from the night tracker: no night was restored from the damage.
+        REQUIRE(!ret.empty());
+        CHECK(std::count_if(ret.begin(), ret.end(), [](const Output& o) {
+                  return std::holds_alternative<LiveState>(o.body) || std::holds_alternative<NightSummary>(o.body);
+              }) == 1);
         CHECK(std::get<LiveState>(ret[0].body).phase == Phase::out_of_bed);
         room.run(at(1, 40, 0, 1));
         CHECK(room.outputs<NightSummary>().size() == 1);
