@@ -2,6 +2,7 @@
 #pragma once
 
 #include <array>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -115,6 +116,20 @@ struct AdviceParams {
     bool enabled = true;
     int history_nights = 28;  ///< nights the factor comparison looks back over
     int min_nights = 7;       ///< closed nights before any factor advice is given
+    int min_each = 3;         ///< nights needed on each side (with and without a factor) to compare them
+    double z = 1.96;          ///< normal quantile of the two-sided intervals (1.96: 95 %)
+    double min_effect = 0.1;  ///< a factor is advised when the lower bound of its heavy-rate difference exceeds this, 0..1
+    double stress_level = 5;  ///< an evening's mean logged stress (0..10) at or above this counts as a stressful evening
+    double plm_index_per_h = 15;   ///< doctor hint: PLM index at or above this (per hour asleep)...
+    double plm_periodicity = 0.5;  ///< ...with at least this periodicity (0..1)...
+    int plm_nights = 3;            ///< ...on at least this many nights (>= 2: never from one night)...
+    int plm_window_nights = 7;     ///< ...of the most recent nights
+    int discomfort_nights = 2;     ///< doctor hint: discomfort logged on this many twitch-heavy nights (>= 2)
+    double mattress_share = 0.5;   ///< large movements dominate a night above this share of its movements (0..1)
+    /// Texts of the items in the configured language, by item id (caffeine, exercise, stress, magnesium,
+    /// mattress, consult_doctor, reassurance, routine). config/ fills them from config/advice/texts.yaml;
+    /// an id without a text is published with an empty text (its evidence still says why).
+    std::map<std::string, std::string> texts;
 };
 
 struct SleeperParams {
