@@ -107,6 +107,11 @@ struct Input {
     std::size_t sensor = 0;  ///< index into SleeperParams::sensors; SIZE_MAX for built-in log topics
     UnixS arrival = 0;
     Reading reading;
+    /// Wind-down routing (sensor is SIZE_MAX then): the index into WinddownParams::lights whose state
+    /// topic carried this LightReading (manual-override detection); SIZE_MAX for everything else.
+    std::size_t winddown_light = SIZE_MAX;
+    /// True for the on/off LightReading of the wind-down's pause topic (on = paused).
+    bool winddown_pause = false;
 };
 
 // ---------------------------------------------------------------------------------------------
