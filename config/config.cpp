@@ -16,6 +16,7 @@
 #include <system_error>
 #include <variant>
 
+#include "config/advice_texts.hpp"
 #include "config/checks.hpp"
 #include "config/yaml_tree.hpp"
 
@@ -595,6 +596,23 @@ const std::array<Field<NightParams>, 13> NIGHT_FIELDS = {{
     {"onset_settle_max_min", &NightParams::onset_settle_max_min, 0, 240, "minutes"},
 }};
 
+// Advice (docs/advice.md). The doctor hint never comes from one night, hence the lower bounds of 2.
+const std::array<Field<AdviceParams>, 13> ADVICE_FIELDS = {{
+    {"enabled", &AdviceParams::enabled},
+    {"history_nights", &AdviceParams::history_nights, 2, 3650, "nights"},
+    {"min_nights", &AdviceParams::min_nights, 2, 3650, "nights"},
+    {"min_each", &AdviceParams::min_each, 1, 1000, "nights"},
+    {"z", &AdviceParams::z, 0.5, 5},
+    {"min_effect", &AdviceParams::min_effect, 0, 1},
+    {"stress_level", &AdviceParams::stress_level, 0, 10},
+    {"plm_index_per_h", &AdviceParams::plm_index_per_h, 1, 200, "per hour asleep"},
+    {"plm_periodicity", &AdviceParams::plm_periodicity, 0, 1},
+    {"plm_nights", &AdviceParams::plm_nights, 2, 365, "nights"},
+    {"plm_window_nights", &AdviceParams::plm_window_nights, 2, 365, "nights"},
+    {"discomfort_nights", &AdviceParams::discomfort_nights, 2, 365, "nights"},
+    {"mattress_share", &AdviceParams::mattress_share, 0, 1},
+}};
+
 const std::array<Field<HeavyParams>, 4> HEAVY_FIELDS = {{
     {"default_onset_twitches", &HeavyParams::default_onset_twitches, 1, 1000, "twitches"},
     {"min_nights", &HeavyParams::min_nights, 1, 365, "nights"},
@@ -865,6 +883,14 @@ void read_sleeper(Ctx& ctx, const YNode* node, std::size_t index, SleeperParams&
     heavy.finish();
 
     read_winddown(ctx, as_map(sec, "winddown"), path + ".winddown", s.winddown);
+
+    Section advice(ctx, as_map(sec, "advice"), path + ".advice");
+    read_fields(advice, s.advice, ADVICE_FIELDS);
+    if (s.advice.min_nights > s.advice.history_nights)
+        check_order(advice, "min_nights", s.advice.min_nights, "history_nights", s.advice.history_nights, true);
+    if (s.advice.plm_nights > s.advice.plm_window_nights)
+        check_order(advice, "plm_nights", s.advice.plm_nights, "plm_window_nights", s.advice.plm_window_nights, true);
+    advice.finish();
     sec.finish();
 }
 
@@ -922,6 +948,11 @@ void read_root(Ctx& ctx, const YNode* root, Config& c) {
                   "missing required key 'sleepers': configure at least one sleeper with an id and sensors");
     }
     c.plugin.base_topic = c.mqtt.base_topic;
+    // The advice texts of the chosen language come from the compiled-in translation file.
+    std::map<std::string, std::string> texts;
+    for (const std::string& p : config_detail::parse_advice_texts(config_detail::ADVICE_TEXTS_YAML, c.plugin.language, texts))
+        ctx.error(top.get("language"), "config/advice/texts.yaml (built in): " + p);
+    for (SleeperParams& s : c.plugin.sleepers) s.advice.texts = texts;
     top.finish();
 }
 
