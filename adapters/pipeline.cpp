@@ -1,12 +1,14 @@
 // The message path shared by `run` and `replay`: route, cap, decode, de-duplicate, feed, render.
 #include "adapters/pipeline.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <deque>
 #include <limits>
 #include <unordered_map>
 
 #include "adapters/decoders/registry.hpp"
+#include "adapters/homeassistant/settings.hpp"
 #include "adapters/render.hpp"
 
 namespace hypnic {
@@ -145,6 +147,36 @@ struct Pipeline::Impl {
         return std::nullopt;
     }
 
+    // `<base>/<sleeper>/set/<name>`: a Home Assistant control (switch, select, number). Sets
+    // `matched` when the topic has that form. A retained command is refused: left on the broker,
+    // it would replay on every reconnect and undo what the person changed since.
+    std::optional<Rejection> on_setting(std::string_view topic, std::string_view payload, bool retained,
+                                        UnixS arrival, std::vector<Publication>& out, bool& matched) {
+        matched = false;
+        if (topic.size() <= base.size() + 1 || topic.substr(0, base.size()) != base || topic[base.size()] != '/')
+            return std::nullopt;
+        const std::string_view rest = topic.substr(base.size() + 1);
+        const std::size_t slash = rest.find('/');
+        if (slash == std::string_view::npos || rest.substr(slash, 5) != "/set/") return std::nullopt;
+        matched = true;
+        const std::string_view sleeper_id = rest.substr(0, slash);
+        const std::string_view name = rest.substr(slash + 5);
+        const auto mine = std::find_if(params.sleepers.begin(), params.sleepers.end(),
+                                       [&](const SleeperParams& s) { return s.id == sleeper_id; });
+        if (mine == params.sleepers.end()) {
+            return reject(topic, "topic", "setting topic names sleeper \"" + std::string(sleeper_id) +
+                                              "\", which is not configured");
+        }
+        const auto sleeper = static_cast<std::size_t>(mine - params.sleepers.begin());
+        ha::SettingCommandResult r =
+            ha::apply_setting_command(plugin.winddown_settings(sleeper), name, payload, retained);
+        if (!r.settings) return reject(topic, std::move(r.reason), std::move(r.error));
+        outs.clear();
+        plugin.set_winddown_settings(sleeper, *r.settings, outs);
+        for (const Output& o : outs) renderer.render(o, arrival, out);
+        return std::nullopt;
+    }
+
     MqttOptions mqtt;
     PluginParams params;
     std::string base;
@@ -166,11 +198,12 @@ Pipeline::~Pipeline() = default;
 std::vector<std::string> Pipeline::subscriptions() const {
     std::vector<std::string> subs = impl_->topics;
     subs.push_back(impl_->base + "/+/log/+");
+    subs.push_back(impl_->base + "/+/set/+");
     return subs;
 }
 
 std::optional<Rejection> Pipeline::on_message(std::string_view topic, std::string_view payload, UnixS arrival,
-                                              std::vector<Publication>& out) {
+                                              std::vector<Publication>& out, bool retained) {
     Impl& m = *impl_;
     // The cap comes before any parsing so that an oversized message costs nothing but its count.
     if (payload.size() > m.mqtt.max_payload_bytes)
@@ -183,7 +216,9 @@ std::optional<Rejection> Pipeline::on_message(std::string_view topic, std::strin
         bool matched = false;
         auto rej = m.on_log(topic, payload, arrival, out, matched);
         if (matched) return rej;
-        return m.reject(topic, "topic", "no sensor or log topic is configured for this topic");
+        rej = m.on_setting(topic, payload, retained, arrival, out, matched);
+        if (matched) return rej;
+        return m.reject(topic, "topic", "no sensor, log or setting topic is configured for this topic");
     }
     // A topic shared by several sensors (one light for two sleepers) is decoded for each; the
     // message counts as one rejection, the first refusal, however many sensors refused it.

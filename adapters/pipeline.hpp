@@ -31,12 +31,14 @@ public:
     Pipeline(const MqttOptions& mqtt, const PluginParams& params, const Zone& zone, History& history);
     ~Pipeline();
 
-    /// Topic filters to subscribe to (sensor topics, built-in log and control topics).
+    /// Topic filters to subscribe to (sensor topics, built-in log topics `<base>/+/log/+` and the
+    /// Home Assistant controls `<base>/+/set/+`).
     std::vector<std::string> subscriptions() const;
     /// One incoming message. Appends rendered publications; returns a rejection when the payload
-    /// was refused (nothing else happens then).
+    /// was refused (nothing else happens then). `retained`: the broker delivered it as a retained
+    /// message (a command on `<base>/<sleeper>/set/<name>` is then refused, reason "retained").
     std::optional<Rejection> on_message(std::string_view topic, std::string_view payload, UnixS arrival,
-                                        std::vector<Publication>& out);
+                                        std::vector<Publication>& out, bool retained = false);
     /// Clock tick.
     void on_time(UnixS now, std::vector<Publication>& out);
     UnixS next_wakeup() const;

@@ -166,7 +166,7 @@ private:
     std::unique_ptr<MqttClient> make_client(const MqttOptions& o) {
         MqttHandlers h;
         h.on_connected = [this] { on_connected(); };
-        h.on_message = [this](std::string_view t, std::string_view p, bool) { on_message(t, p); };
+        h.on_message = [this](std::string_view t, std::string_view p, bool retained) { on_message(t, p, retained); };
         h.log = [](MqttLogLevel l, const std::string& line) { spdlog::log(to_spdlog(l), "mqtt: {}", line); };
         return std::make_unique<MqttClient>(io_, o, std::move(h));
     }
@@ -226,7 +226,7 @@ private:
         }
     }
 
-    void on_message(std::string_view topic, std::string_view payload) {
+    void on_message(std::string_view topic, std::string_view payload, bool retained) {
         if (cfg_->homeassistant.enabled && topic == cfg_->homeassistant.status_topic) {
             if (payload == "online") schedule_announce();
             return;
@@ -234,7 +234,7 @@ private:
         const UnixS now = wall_now();
         std::vector<Publication> out;
         try {
-            if (auto r = pipeline_->on_message(topic, payload, now, out)) rejects_.add(*r);
+            if (auto r = pipeline_->on_message(topic, payload, now, out, retained)) rejects_.add(*r);
         } catch (const std::exception& e) {
             // A bug must cost one message, not the night.
             rejects_.add(Rejection{std::string(topic), "internal", e.what()});

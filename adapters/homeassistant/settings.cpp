@@ -36,9 +36,10 @@ std::string shown(std::string_view s) {
     return out;
 }
 
-SettingCommandResult fail(std::string_view name, std::string why) {
+SettingCommandResult fail(std::string_view name, std::string reason, std::string why) {
     SettingCommandResult r;
     r.error = "setting " + shown(name) + ": " + std::move(why);
+    r.reason = std::move(reason);
     return r;
 }
 
@@ -56,9 +57,9 @@ std::string render_settings(const WinddownSettings& s) {
 
 SettingCommandResult apply_setting_command(const WinddownSettings& current, std::string_view name,
                                            std::string_view payload, bool retained) {
-    if (retained) return fail(name, "retained command ignored (a replayed command must not change settings)");
+    if (retained) return fail(name, "retained", "retained command ignored (a replayed command must not change settings)");
     if (payload.size() > MAX_COMMAND_BYTES)
-        return fail(name, "payload of " + std::to_string(payload.size()) + " bytes is longer than " +
+        return fail(name, "too_large", "payload of " + std::to_string(payload.size()) + " bytes is longer than " +
                               std::to_string(MAX_COMMAND_BYTES));
     const std::string_view value = trim(payload);
     WinddownSettings next = current;
@@ -68,23 +69,23 @@ SettingCommandResult apply_setting_command(const WinddownSettings& current, std:
         } else if (iequals(value, "OFF")) {
             next.winddown = false;
         } else {
-            return fail(name, shown(value) + " is not ON or OFF");
+            return fail(name, "format", shown(value) + " is not ON or OFF");
         }
     } else if (name == "winddown_profile") {
         bool known = false;
         for (std::string_view p : WINDDOWN_PROFILES) known = known || p == value;
-        if (!known) return fail(name, shown(value) + " is not adaptive, standard, extended or reminders_only");
+        if (!known) return fail(name, "format", shown(value) + " is not adaptive, standard, extended or reminders_only");
         next.profile = std::string(value);
     } else if (name == "caffeine_cutoff_h") {
         double h = 0;
         const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), h);
         if (value.empty() || ec != std::errc() || end != value.data() + value.size() || !std::isfinite(h))
-            return fail(name, shown(value) + " is not a number of hours");
+            return fail(name, "format", shown(value) + " is not a number of hours");
         if (h < CAFFEINE_CUTOFF_MIN_H || h > CAFFEINE_CUTOFF_MAX_H)
-            return fail(name, shown(value) + " is outside 0..16 hours before bedtime");
+            return fail(name, "range", shown(value) + " is outside 0..16 hours before bedtime");
         next.caffeine_cutoff_h = h;
     } else {
-        return fail(name, "unknown setting (expected winddown, winddown_profile or caffeine_cutoff_h)");
+        return fail(name, "topic", "unknown setting (expected winddown, winddown_profile or caffeine_cutoff_h)");
     }
     SettingCommandResult r;
     r.settings = std::move(next);

@@ -20,6 +20,9 @@ std::string render_settings(const WinddownSettings& s);
 struct SettingCommandResult {
     std::optional<WinddownSettings> settings;
     std::string error;
+    /// Short code of a refusal, for the rejection counters: "retained", "too_large", "topic"
+    /// (unknown setting name), "format" (not a value of the setting) or "range" (out of bounds).
+    std::string reason;
 };
 
 /// Applies one command received on `<base>/<sleeper>/set/<name>` to `current`.

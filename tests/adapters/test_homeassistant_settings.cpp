@@ -50,28 +50,29 @@ TEST_CASE("hostile commands are refused with the setting and the reason", "[home
         std::string name, payload;
         bool retained;
         std::string expect;
+        std::string reason;
     };
     const std::vector<Case> cases = {
-        {"winddown", "ON", true, "retained command ignored"},
-        {"winddown", "", false, "is not ON or OFF"},
-        {"winddown", "1", false, "is not ON or OFF"},
-        {"winddown", "ONN", false, "is not ON or OFF"},
-        {"winddown", std::string("O\0N", 3), false, "is not ON or OFF"},
-        {"winddown_profile", "Adaptive", false, "is not adaptive"},
-        {"winddown_profile", "", false, "is not adaptive"},
-        {"winddown_profile", "\xff\xfe", false, "is not adaptive"},
-        {"caffeine_cutoff_h", "", false, "is not a number"},
-        {"caffeine_cutoff_h", "abc", false, "is not a number"},
-        {"caffeine_cutoff_h", "8h", false, "is not a number"},
-        {"caffeine_cutoff_h", "nan", false, "is not a number"},
-        {"caffeine_cutoff_h", "inf", false, "is not a number"},
-        {"caffeine_cutoff_h", "1e400", false, "is not a number"},
-        {"caffeine_cutoff_h", "-0.5", false, "outside 0..16"},
-        {"caffeine_cutoff_h", "16.01", false, "outside 0..16"},
-        {"caffeine_cutoff_h", std::string(65, '1'), false, "longer than 64"},
-        {"bedtime", "22:00", false, "unknown setting"},
-        {"", "ON", false, "unknown setting"},
-        {"winddown/#", "ON", false, "unknown setting"},
+        {"winddown", "ON", true, "retained command ignored", "retained"},
+        {"winddown", "", false, "is not ON or OFF", "format"},
+        {"winddown", "1", false, "is not ON or OFF", "format"},
+        {"winddown", "ONN", false, "is not ON or OFF", "format"},
+        {"winddown", std::string("O\0N", 3), false, "is not ON or OFF", "format"},
+        {"winddown_profile", "Adaptive", false, "is not adaptive", "format"},
+        {"winddown_profile", "", false, "is not adaptive", "format"},
+        {"winddown_profile", "\xff\xfe", false, "is not adaptive", "format"},
+        {"caffeine_cutoff_h", "", false, "is not a number", "format"},
+        {"caffeine_cutoff_h", "abc", false, "is not a number", "format"},
+        {"caffeine_cutoff_h", "8h", false, "is not a number", "format"},
+        {"caffeine_cutoff_h", "nan", false, "is not a number", "format"},
+        {"caffeine_cutoff_h", "inf", false, "is not a number", "format"},
+        {"caffeine_cutoff_h", "1e400", false, "is not a number", "format"},
+        {"caffeine_cutoff_h", "-0.5", false, "outside 0..16", "range"},
+        {"caffeine_cutoff_h", "16.01", false, "outside 0..16", "range"},
+        {"caffeine_cutoff_h", std::string(65, '1'), false, "longer than 64", "too_large"},
+        {"bedtime", "22:00", false, "unknown setting", "topic"},
+        {"", "ON", false, "unknown setting", "topic"},
+        {"winddown/#", "ON", false, "unknown setting", "topic"},
     };
     for (const auto& c : cases) {
         INFO(c.name << " <- " << c.payload);
@@ -79,5 +80,6 @@ TEST_CASE("hostile commands are refused with the setting and the reason", "[home
         CHECK_FALSE(r.settings);
         CHECK(r.error.find(c.expect) != std::string::npos);
         CHECK(r.error.rfind("setting \"", 0) == 0);
+        CHECK(r.reason == c.reason);
     }
 }

@@ -77,11 +77,12 @@ constexpr UnixS T0 = 1764104400;  // 22:00 CET
 
 }  // namespace
 
-TEST_CASE("subscriptions list each sensor topic once and the log wildcard", "[pipeline]") {
+TEST_CASE("subscriptions list each sensor topic once, the log and the setting wildcards", "[pipeline]") {
     Fixture f;
     const auto subs = f.pipe->subscriptions();
     const std::vector<std::string> want = {"bed/alex/accel",    "bed/alex/presence", "zigbee2mqtt/bedroom_light",
-                                           "bed/alex/activity", "bed/sam/presence",  "hypnic/+/log/+"};
+                                           "bed/alex/activity", "bed/sam/presence",  "hypnic/+/log/+",
+                                           "hypnic/+/set/+"};
     CHECK(subs == want);
 }
 
