@@ -16,3 +16,9 @@ if ((${#missing[@]})); then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+# The Node-RED flow test runs Node-RED and its dashboard, pinned in tests/nodered/package-lock.json.
+NODERED_DIR="$(dirname "$0")/../tests/nodered"
+if command -v npm >/dev/null && [ ! -x "$NODERED_DIR/node_modules/.bin/node-red" ]; then
+  echo "deps: npm ci in tests/nodered" >&2
+  (cd "$NODERED_DIR" && npm ci --no-audit --no-fund --silent)
+fi
