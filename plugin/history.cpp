@@ -2,6 +2,7 @@
 #include "plugin/history.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 namespace hypnic {
 
@@ -44,6 +45,47 @@ std::optional<std::string> MemoryHistory::get_state(const std::string& key) cons
     auto it = state_.find(key);
     if (it == state_.end()) return std::nullopt;
     return it->second;
+}
+
+void History::save_minutes(const std::string&, const NightMinutes&) {}
+
+std::optional<NightMinutes> History::night_minutes(const std::string&, const std::string&) const { return std::nullopt; }
+
+void MemoryHistory::save_minutes(const std::string& sleeper, const NightMinutes& minutes) {
+    minutes_[{sleeper, minutes.night}] = minutes;
+}
+
+std::optional<NightMinutes> MemoryHistory::night_minutes(const std::string& sleeper, const std::string& night) const {
+    auto it = minutes_.find({sleeper, night});
+    if (it == minutes_.end()) return std::nullopt;
+    return it->second;
+}
+
+NightMinutes make_night_minutes(const std::string& night, UnixS in_bed, UnixS out_of_bed,
+                                const std::map<long long, score::State>& states,
+                                const std::vector<MovementEvent>& events) {
+    NightMinutes out;
+    out.night = night;
+    if (!std::isfinite(in_bed) || !std::isfinite(out_of_bed) || out_of_bed <= in_bed) return out;
+    const double first = std::floor(in_bed / 60.0);
+    const double last = std::ceil(out_of_bed / 60.0);  // exclusive
+    const auto n = static_cast<std::size_t>(std::min(last - first, static_cast<double>(MAX_NIGHT_MINUTES)));
+    const auto first_m = static_cast<long long>(first);
+    out.first_minute_ts = first * 60.0;
+    out.minutes.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        auto it = states.find(first_m + static_cast<long long>(i));
+        if (it != states.end()) out.minutes[i].state = it->second;
+    }
+    for (const auto& e : events) {
+        if (e.type == MovementType::plm_series || !std::isfinite(e.start)) continue;
+        const double idx = std::floor(e.start / 60.0) - first;
+        if (idx < 0 || idx >= static_cast<double>(n)) continue;
+        auto& m = out.minutes[static_cast<std::size_t>(idx)];
+        if (std::isfinite(e.duration_s) && e.duration_s > 0) m.movement_s += e.duration_s;
+        if (std::isfinite(e.peak_g)) m.peak = std::max(m.peak, e.peak_g);
+    }
+    return out;
 }
 
 const std::vector<MovementEvent>& MemoryHistory::events(const std::string& sleeper) const {

@@ -4,11 +4,38 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "plugin/score/score.hpp"
 #include "plugin/types.hpp"
 
 namespace hypnic {
+
+/// One minute of a closed night's movement envelope (for the night report).
+struct MinuteSample {
+    double movement_s = 0;  ///< summed duration of the counted movements that started in the minute, s (>= 0)
+    double peak = 0;        ///< highest peak of those movements, g (device units for scalar sensors); 0: none
+    score::State state = score::State::missing;  ///< the decided sleep/wake state of the minute
+};
+
+/// A closed night's per-minute series: minutes[i] covers [first_minute_ts + 60 i, first_minute_ts + 60 (i + 1)).
+struct NightMinutes {
+    std::string night;           ///< local date of the evening, as NightSummary::night
+    UnixS first_minute_ts = 0;   ///< start of the first minute, a whole minute (multiple of 60 s)
+    std::vector<MinuteSample> minutes;
+};
+
+/// The longest series kept for one night (36 h of minutes); longer input is cut at the end.
+inline constexpr std::size_t MAX_NIGHT_MINUTES = 36 * 60;
+
+/// Builds a night's per-minute series from its decided minute states (key: minute index,
+/// floor(t / 60)) and its counted movement events, over the whole minutes that overlap
+/// [in_bed, out_of_bed). Minutes without a decided state are missing; plm_series events are not
+/// movements of their own and are skipped. Empty when out_of_bed <= in_bed or a time is not finite.
+NightMinutes make_night_minutes(const std::string& night, UnixS in_bed, UnixS out_of_bed,
+                                const std::map<long long, score::State>& states,
+                                const std::vector<MovementEvent>& events);
 
 /// Persistent memory of one hypnic instance. Implementations must be durable once a call returns
 /// (SQLite: committed), because a power cut may follow.
@@ -25,6 +52,11 @@ public:
     /// Opaque state blobs (in-progress night, scheduler, fades, UI settings), keyed by name.
     virtual void put_state(const std::string& key, const std::string& blob) = 0;
     virtual std::optional<std::string> get_state(const std::string& key) const = 0;
+    /// Saves a closed night's per-minute series, replacing any earlier series of the same
+    /// (sleeper, night). The default keeps nothing (a History without a night report).
+    virtual void save_minutes(const std::string& sleeper, const NightMinutes& minutes);
+    /// The series saved for (sleeper, night date); nullopt when none was saved.
+    virtual std::optional<NightMinutes> night_minutes(const std::string& sleeper, const std::string& night) const;
 };
 
 /// A History that lives in memory only (tests, and `replay` without --state-dir).
@@ -37,6 +69,8 @@ public:
     std::vector<FactorLog> factors_between(const std::string& sleeper, UnixS from, UnixS to) const override;
     void put_state(const std::string& key, const std::string& blob) override;
     std::optional<std::string> get_state(const std::string& key) const override;
+    void save_minutes(const std::string& sleeper, const NightMinutes& minutes) override;
+    std::optional<NightMinutes> night_minutes(const std::string& sleeper, const std::string& night) const override;
 
     const std::vector<MovementEvent>& events(const std::string& sleeper) const;
 
@@ -45,6 +79,7 @@ private:
     std::map<std::string, std::vector<MovementEvent>> events_;
     std::map<std::string, std::vector<FactorLog>> factors_;
     std::map<std::string, std::string> state_;
+    std::map<std::pair<std::string, std::string>, NightMinutes> minutes_;  // (sleeper, night)
 };
 
 }  // namespace hypnic

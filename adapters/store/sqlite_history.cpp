@@ -94,6 +94,19 @@ CREATE TABLE state (
 ALTER TABLE events ADD COLUMN gravity_shift INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX events_by_start ON events (start);
 )sql"},
+    // v3: the per-minute movement envelope of each closed night, for the night report.
+    {3, R"sql(
+CREATE TABLE night_minutes (
+  sleeper TEXT NOT NULL,
+  night TEXT NOT NULL,
+  minute INTEGER NOT NULL,
+  t REAL,
+  movement_s REAL,
+  peak REAL,
+  state TEXT NOT NULL,
+  PRIMARY KEY (sleeper, night, minute)
+) STRICT;
+)sql"},
 };
 
 static_assert(std::size(MIGRATIONS) == SqliteHistory::SCHEMA_VERSION, "one migration per schema version");
@@ -129,7 +142,7 @@ struct SqliteHistory::Impl {
     // Prepared once, reused for every call (created after the schema is current).
     std::unique_ptr<sqlite::Stmt> delete_night, insert_night, insert_night_factor, select_nights, select_night_factors,
         insert_event, select_events, insert_factor, select_factors, upsert_state, select_state, select_sleepers,
-        prune;
+        prune, delete_minutes, insert_minute, select_minutes;
 
     Impl(const std::string& path, int flags, StoreMode m) : db(path, flags), mode(m) {}
 
@@ -213,6 +226,9 @@ struct SqliteHistory::Impl {
             "SELECT t, factor, amount, note, source FROM factors WHERE sleeper = ?1 AND t >= ?2 AND t < ?3 "
             "ORDER BY t, id");
         select_state = make("SELECT value FROM state WHERE key = ?1");
+        select_minutes = make(
+            "SELECT minute, t, movement_s, peak, state FROM night_minutes WHERE sleeper = ?1 AND night = ?2 "
+            "ORDER BY minute");
         select_sleepers = make(
             "SELECT sleeper FROM nights UNION SELECT sleeper FROM events UNION SELECT sleeper FROM factors "
             "ORDER BY 1");
@@ -231,6 +247,10 @@ struct SqliteHistory::Impl {
             "INSERT INTO state (key, value, updated_at) VALUES (?1, ?2, (julianday('now') - 2440587.5) * 86400.0) "
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at");
         prune = make("DELETE FROM events WHERE start < ?1");
+        delete_minutes = make("DELETE FROM night_minutes WHERE sleeper = ?1 AND night = ?2");
+        insert_minute = make(
+            "INSERT INTO night_minutes (sleeper, night, minute, t, movement_s, peak, state) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
     }
 
     void require_writable() const {
@@ -502,6 +522,63 @@ std::optional<std::string> SqliteHistory::get_state(const std::string& key) cons
     s.bind(1, key);
     if (!s.step("reading the state '" + key + "'")) return std::nullopt;
     return s.col_text(0);
+}
+
+void SqliteHistory::save_minutes(const std::string& sleeper, const NightMinutes& m) {
+    auto& d = *impl_;
+    d.require_writable();
+    sqlite::Transaction tx(d.db);
+    {
+        sqlite::StmtScope scope(*d.delete_minutes);
+        d.delete_minutes->bind(1, sleeper).bind(2, m.night).run("replacing the minutes of the night " + m.night);
+    }
+    const std::size_t n = std::min(m.minutes.size(), MAX_NIGHT_MINUTES);
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto& x = m.minutes[i];
+        auto& s = *d.insert_minute;
+        sqlite::StmtScope scope(s);
+        const char state[2] = {static_cast<char>(x.state), 0};
+        s.bind(1, sleeper)
+            .bind(2, m.night)
+            .bind(3, static_cast<std::int64_t>(i))
+            .bind(4, m.first_minute_ts + 60.0 * static_cast<double>(i))
+            .bind(5, x.movement_s)
+            .bind(6, x.peak)
+            .bind(7, state);
+        s.run("saving the minutes of the night " + m.night);
+    }
+    tx.commit();
+}
+
+std::optional<NightMinutes> SqliteHistory::night_minutes(const std::string& sleeper, const std::string& night) const {
+    auto& s = *impl_->select_minutes;
+    sqlite::StmtScope scope(s);
+    s.bind(1, sleeper).bind(2, night);
+    NightMinutes out;
+    out.night = night;
+    while (s.step("reading the minutes of the night " + night)) {
+        const std::int64_t idx = s.col_int(0);
+        // Rows are written densely from 0; a gap or a foreign index means the file was edited.
+        if (idx != static_cast<std::int64_t>(out.minutes.size()) || out.minutes.size() >= MAX_NIGHT_MINUTES)
+            impl_->corrupt("the minutes of the night " + night + " are not numbered 0, 1, 2, ... (minute " +
+                           std::to_string(idx) + ")");
+        if (idx == 0) out.first_minute_ts = s.col_double(1);
+        MinuteSample x;
+        x.movement_s = s.col_double(2);
+        x.peak = s.col_double(3);
+        const std::string st = s.col_text(4);
+        if (st == "S")
+            x.state = score::State::sleep;
+        else if (st == "W")
+            x.state = score::State::wake;
+        else if (st == "?")
+            x.state = score::State::missing;
+        else
+            impl_->corrupt("a minute of the night " + night + " has an unknown state '" + st + "'");
+        out.minutes.push_back(x);
+    }
+    if (out.minutes.empty()) return std::nullopt;
+    return out;
 }
 
 std::vector<std::string> SqliteHistory::sleepers() const {

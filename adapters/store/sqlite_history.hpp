@@ -31,7 +31,7 @@ enum class StoreMode {
 class SqliteHistory final : public History {
 public:
     /// The schema this build writes (`PRAGMA user_version`). Files with a higher version are refused.
-    static constexpr int SCHEMA_VERSION = 2;
+    static constexpr int SCHEMA_VERSION = 3;
     /// How long a write waits for another handle's write before failing, ms.
     static constexpr int BUSY_TIMEOUT_MS = 5000;
 
@@ -52,6 +52,9 @@ public:
     std::vector<FactorLog> factors_between(const std::string& sleeper, UnixS from, UnixS to) const override;
     void put_state(const std::string& key, const std::string& blob) override;
     std::optional<std::string> get_state(const std::string& key) const override;
+    /// Replaces the series of (sleeper, night) in one transaction; an empty series deletes it.
+    void save_minutes(const std::string& sleeper, const NightMinutes& minutes) override;
+    std::optional<NightMinutes> night_minutes(const std::string& sleeper, const std::string& night) const override;
 
     /// Saves many events in one transaction (all or none).
     void save_events(const std::string& sleeper, const std::vector<MovementEvent>& events);

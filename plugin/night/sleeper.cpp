@@ -364,6 +364,8 @@ struct SleeperNight::Impl {
             const bool shadowed = !prev.empty() && prev.back().night == s.night && prev.back().asleep_h > s.asleep_h;
             if (!shadowed) {
                 history.save_night(p.id, s);
+                history.save_minutes(p.id, make_night_minutes(s.night, night->in_bed, out_of_bed, night->states,
+                                                              night->events));
                 last_night = s;
                 out.push_back(s);
                 if (hook) hook(s, now, out);

@@ -295,7 +295,7 @@ PRAGMA user_version = 1;
 )sql");
     }
     SqliteHistory h(path);
-    CHECK(h.schema_version() == 2);
+    CHECK(h.schema_version() == SqliteHistory::SCHEMA_VERSION);
     const auto events = h.events_between("alex", -INF, INF);
     REQUIRE(events.size() == 1);
     CHECK(events[0].type == MovementType::limb_movement);
@@ -308,7 +308,7 @@ PRAGMA user_version = 1;
     h.save_event("alex", shifted);  // the new column is usable at once
     CHECK(h.events_between("alex", T0 + 1, T0 + 2).at(0).gravity_shift);
     Raw raw(path);
-    CHECK(raw.integer("PRAGMA user_version") == 2);
+    CHECK(raw.integer("PRAGMA user_version") == SqliteHistory::SCHEMA_VERSION);
     CHECK(raw.integer("SELECT count(*) FROM sqlite_schema WHERE name = 'events_by_start'") == 1);
 }
 
@@ -321,11 +321,11 @@ TEST_CASE("store: a file from a newer hypnicd is refused and left unchanged", "[
     }
     {
         Raw raw(path);
-        raw.exec("PRAGMA user_version = 3");
+        raw.exec("PRAGMA user_version = " + std::to_string(SqliteHistory::SCHEMA_VERSION + 1));
     }
     const std::string before = test::read_bytes(path);
     const std::string err = error_of([&] { SqliteHistory h(path); });
-    CHECK_THAT(err, Catch::Contains(path) && Catch::Contains("schema version 3") && Catch::Contains("newer"));
+    CHECK_THAT(err, Catch::Contains(path) && Catch::Contains("schema version " + std::to_string(SqliteHistory::SCHEMA_VERSION + 1)) && Catch::Contains("newer"));
     CHECK(test::read_bytes(path) == before);
     CHECK_THAT(error_of([&] { SqliteHistory h(path, StoreMode::read_only); }), Catch::Contains("newer"));
 }
