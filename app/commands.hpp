@@ -73,5 +73,15 @@ struct ExportOptions {
 };
 int export_history(const ExportOptions& o);
 
+struct ReportOptions {
+    std::string config;        ///< required: sleepers, zone, state_dir
+    std::string state_dir;     ///< holds hypnic.db; empty: the config's store.path / state_dir
+    std::string sleeper;       ///< empty: the first configured sleeper
+    std::string night;         ///< YYYY-MM-DD; exclusive with `last`
+    int last = 0;              ///< the last N closed nights; exclusive with `night`
+    std::string out;           ///< FILE.html (whole report) or FILE.svg (the night chart alone)
+};
+int report(const ReportOptions& o);
+
 
 }  // namespace hypnic::app

@@ -91,6 +91,18 @@ int main(int argc, char** argv) {
         ->default_val("iso");
     export_cmd->add_option("--out", export_o.out, "write here instead of stdout (replaced only when complete)");
 
+    ReportOptions report_o;
+    auto* report_cmd = cli.add_subcommand("report", "draw a night (or the last N) and the 28-night trend as HTML or SVG");
+    report_cmd->add_option("-c,--config", report_o.config, "configuration file: sleepers, time zone, state_dir")->required();
+    report_cmd->add_option("--state-dir", report_o.state_dir, "state directory holding hypnic.db (default: the config's)");
+    report_cmd->add_option("--sleeper", report_o.sleeper, "sleeper id (default: the first configured)");
+    auto* report_night = report_cmd->add_option("--night", report_o.night, "the night of this evening (YYYY-MM-DD)");
+    report_cmd->add_option("--last", report_o.last, "the last N closed nights")
+        ->check(CLI::Range(1, 366))
+        ->excludes(report_night);
+    report_cmd->add_option("--out", report_o.out, "FILE.html (the whole report) or FILE.svg (the night chart alone)")
+        ->required();
+
     try {
         cli.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -104,6 +116,7 @@ int main(int argc, char** argv) {
     if (*sim_cmd) return simulate(sim_o);
     if (*score_cmd) return score(score_o);
     if (*export_cmd) return export_history(export_o);
+    if (*report_cmd) return report(report_o);
     if (*run_cmd) return run_daemon(run_o);
     return run_daemon(run_top);
 }

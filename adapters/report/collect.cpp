@@ -1,0 +1,55 @@
+// Reads closed nights, tonight's events and the minutes from SqliteHistory into the report's data.
+#include "adapters/report/collect.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <limits>
+
+#include "plugin/night/rules.hpp"
+
+namespace hypnic::report {
+
+std::vector<NightSummary> all_nights(const SqliteHistory& history, const std::string& sleeper) {
+    return history.recent_nights(sleeper, std::numeric_limits<std::size_t>::max());
+}
+
+NightData closed_night(const SqliteHistory& history, const std::string& sleeper, const NightSummary& night,
+                       const NightParams& params) {
+    NightData d;
+    d.sleeper = sleeper;
+    d.summary = night;
+    d.onset_window_after_min = params.onset_window_after_min;
+    d.minutes = history.night_minutes(sleeper, night.night);
+    if (night.in_bed && night.out_of_bed)
+        d.events = history.events_between(sleeper, *night.in_bed, *night.out_of_bed);
+    d.until = night.out_of_bed.value_or(night.in_bed.value_or(0));
+    return d;
+}
+
+NightData tonight(const SqliteHistory& history, const std::string& sleeper, const NightParams& params,
+                  const Zone& zone, UnixS now) {
+    const LocalDate date = night::night_date(now, zone, params.evening_start_hour);
+    const std::string name = format_date(date);
+    const auto last = history.recent_nights(sleeper, 1);
+    if (!last.empty() && last.back().night == name) return closed_night(history, sleeper, last.back(), params);
+    UnixS from = night::evening_start(date, zone, params.evening_start_hour);
+    if (!last.empty() && last.back().out_of_bed && *last.back().out_of_bed > from) from = *last.back().out_of_bed;
+    NightData d;
+    d.sleeper = sleeper;
+    d.summary.night = name;
+    d.onset_window_after_min = params.onset_window_after_min;
+    d.open = true;
+    d.until = now;
+    d.events = history.events_between(sleeper, from, now);
+    return d;
+}
+
+std::string night_version(const NightData& night) {
+    char buf[160];
+    const double last = night.events.empty() ? 0.0 : night.events.back().start;
+    std::snprintf(buf, sizeof buf, "%s-%s-%zu-%.3f", night.summary.night.c_str(), night.open ? "open" : "closed",
+                  night.events.size(), std::isfinite(last) ? last : 0.0);
+    return buf;
+}
+
+}  // namespace hypnic::report

@@ -1,0 +1,31 @@
+// Gathers what the night report shows from the SQLite history: closed nights, tonight so far, the trend.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "adapters/report/report.hpp"
+#include "adapters/store/sqlite_history.hpp"
+#include "plugin/params.hpp"
+
+namespace hypnic::report {
+
+/// Every stored night of `sleeper`, oldest first. Throws StoreError.
+std::vector<NightSummary> all_nights(const SqliteHistory& history, const std::string& sleeper);
+
+/// The chart data of a closed night: its events from in-bed to out-of-bed and its stored minutes
+/// (none for nights closed before schema 3). Throws StoreError.
+NightData closed_night(const SqliteHistory& history, const std::string& sleeper, const NightSummary& night,
+                       const NightParams& params);
+
+/// Tonight as the live view shows it at `now`: tonight's closed night once it has closed, else the
+/// night so far (the events since the evening began or the last night ended, the chart ending at
+/// `now`; lights-out and sleep onset are only known once the night closes). Throws StoreError.
+NightData tonight(const SqliteHistory& history, const std::string& sleeper, const NightParams& params,
+                  const Zone& zone, UnixS now);
+
+/// A short text that changes whenever what `tonight` shows changes (the live page's poll version).
+std::string night_version(const NightData& night);
+
+}  // namespace hypnic::report
