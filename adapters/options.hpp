@@ -47,4 +47,12 @@ struct LogOptions {
     std::string level = "info";  ///< trace | debug | info | warn | error
 };
 
+/// The live web view of the night report (docs/report.md): GET only, loopback by default.
+struct WebOptions {
+    bool enabled = false;
+    std::string listen = "127.0.0.1";  ///< IP address to bind (IPv4 or IPv6 literal); 0.0.0.0 opens it to the network
+    int port = 8099;                   ///< TCP port, 1..65535
+    double refresh_s = 30;             ///< how often an open page checks for news, seconds, 2..3600
+};
+
 }  // namespace hypnic

@@ -27,6 +27,7 @@
 #include "adapters/tz.hpp"
 #include "app/commands.hpp"
 #include "app/common.hpp"
+#include "app/web.hpp"
 #include "plugin/history.hpp"
 
 namespace hypnic::app {
@@ -153,6 +154,7 @@ public:
         signals_.async_wait([this](const boost::system::error_code& ec, int sig) { on_signal(ec, sig); });
         client_->set_subscriptions(topics());
         client_->start();
+        start_web();
         spdlog::info("hypnicd {} running: {} sleeper(s), zone {}, base topic '{}'", HYPNIC_VERSION,
                      cfg_->plugin.sleepers.size(), zone_->name(), cfg_->mqtt.base_topic);
         last_checkpoint_ = wall_now();
@@ -183,6 +185,25 @@ private:
             client_->publish(p);
         }
         pubs.clear();
+    }
+
+    /// The optional live web view (web.enabled). It is optional: a port in use is logged, not fatal.
+    void start_web() {
+        if (!cfg_->web.enabled) return;
+        WebSources src;
+        src.config = [this]() -> const Config& { return *cfg_; };
+        src.zone = [this]() -> const Zone& { return *zone_; };
+        src.history = [this]() -> const SqliteHistory& { return *history_; };
+        src.now = [] { return wall_now(); };
+        try {
+            web_ = std::make_unique<web::Server>(io_, cfg_->web, make_web_handler(std::move(src)));
+            spdlog::info("web view on http://{}:{}/", cfg_->web.listen.find(':') != std::string::npos
+                                                          ? "[" + cfg_->web.listen + "]"
+                                                          : cfg_->web.listen,
+                         web_->port());
+        } catch (const std::exception& e) {
+            spdlog::error("{}; running without it", e.what());
+        }
     }
 
     void on_connected() {
@@ -327,6 +348,7 @@ private:
         checkpoint(wall_now());
         client_->stop(STOP_TIMEOUT);
         tick_timer_.cancel();
+        if (web_) web_->stop();
         announce_timer_.cancel();
         signals_.cancel();
         exit_code_ = EXIT_OK;
@@ -400,6 +422,7 @@ private:
     UnixS last_prune_ = 0;
     std::unique_ptr<Pipeline> pipeline_;
     std::unique_ptr<MqttClient> client_;  // after the pipeline: destroyed (and disconnected) first
+    std::unique_ptr<web::Server> web_;    // last: destroyed first, while the history it reads is still open
     RejectLog rejects_;
     std::mt19937 rng_{std::random_device{}()};
     UnixS last_tick_ = -INFINITY;

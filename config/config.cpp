@@ -1,6 +1,8 @@
 // The YAML loader: walks the located tree section by section and fills Config, collecting every error.
 #include "config/config.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -559,6 +561,21 @@ const std::array<Field<HomeAssistantOptions>, 5> HA_FIELDS = {{
     {"announce_delay_max_s", &HomeAssistantOptions::announce_delay_max_s, 0, 600, "seconds"},
 }};
 
+// The web view binds a literal address: a host name would make "loopback only" depend on DNS.
+Problem check_listen_address(std::string_view s) {
+    const std::string a(s);
+    unsigned char buf[sizeof(in6_addr)];
+    if (::inet_pton(AF_INET, a.c_str(), buf) == 1 || ::inet_pton(AF_INET6, a.c_str(), buf) == 1) return std::nullopt;
+    return "must be an IPv4 or IPv6 address such as 127.0.0.1 or ::1 (not a host name), got '" + a + "'";
+}
+
+const std::array<Field<WebOptions>, 4> WEB_FIELDS = {{
+    {"enabled", &WebOptions::enabled},
+    {"listen", &WebOptions::listen, 0, 0, {}, check_listen_address},
+    {"port", &WebOptions::port, 1, 65535, {}},
+    {"refresh_s", &WebOptions::refresh_s, 2, 3600, "seconds"},
+}};
+
 // ---------------------------------------------------------------------------------------------
 // sleepers
 
@@ -926,6 +943,11 @@ void read_root(Ctx& ctx, const YNode* root, Config& c) {
         Section log(ctx, as_map(top, "log"), "log");
         read_choice(log, "level", c.log.level, {"trace", "debug", "info", "warn", "error"});
         log.finish();
+    }
+    {
+        Section web(ctx, as_map(top, "web"), "web");
+        read_fields(web, c.web, WEB_FIELDS);
+        web.finish();
     }
     read_choice(top, "language", c.plugin.language, {"en", "de"});
 

@@ -17,6 +17,7 @@ struct Config {
     std::string state_dir = "/var/lib/hypnic";
     StoreOptions store;     ///< history database; path empty = <state_dir>/hypnic.db
     LogOptions log;
+    WebOptions web;         ///< the live web view (off by default)
     PluginParams plugin;    ///< plugin.base_topic mirrors mqtt.base_topic
     std::string source;     ///< path the config was read from (for messages)
 };
