@@ -4,7 +4,8 @@ set -euo pipefail
 PKGS=(build-essential cmake ninja-build pkg-config git python3
       libpaho-mqttpp-dev libpaho-mqtt-dev libyaml-cpp-dev catch2
       libboost1.81-dev libboost-json1.81-dev libsqlite3-dev libhowardhinnant-date-dev tzdata
-      libcli11-dev libspdlog-dev mosquitto mosquitto-clients libbenchmark-dev)
+      libcli11-dev libspdlog-dev mosquitto mosquitto-clients libbenchmark-dev
+      chromium nodejs npm)     # the browser test of the night report (tests/browser)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -21,4 +22,10 @@ NODERED_DIR="$(dirname "$0")/../tests/nodered"
 if command -v npm >/dev/null && [ ! -x "$NODERED_DIR/node_modules/.bin/node-red" ]; then
   echo "deps: npm ci in tests/nodered" >&2
   (cd "$NODERED_DIR" && npm ci --no-audit --no-fund --silent)
+fi
+# The browser test drives chromium through playwright-core, pinned in tests/browser/package-lock.json.
+BROWSER_DIR="$(dirname "$0")/../tests/browser"
+if [ ! -d "$BROWSER_DIR/node_modules/playwright-core" ]; then
+  echo "deps: npm ci in tests/browser" >&2
+  (cd "$BROWSER_DIR" && npm ci --no-audit --no-fund --silent)
 fi
