@@ -1,6 +1,8 @@
 // Streaming movement detector: median detrend, RMS envelope, adaptive noise floor, hysteresis, classification.
 #include "plugin/detect/detector.hpp"
 
+#include "plugin/detect/state_text.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -45,14 +47,41 @@ public:
     void push(double x) {
         const double old = ring_[head_];
         ring_[head_] = x;
-        head_ = (head_ + 1) % ring_.size();
-        auto it = std::lower_bound(sorted_.begin(), sorted_.end(), old);
-        sorted_.erase(it);
-        sorted_.insert(std::upper_bound(sorted_.begin(), sorted_.end(), x), x);
+        if (++head_ == ring_.size()) head_ = 0;
+        // Same result as erasing `old` and inserting `x` after its equals, but only the elements
+        // between the two places move (this runs per sample and channel: the detector's hot spot).
+        const auto first = sorted_.begin();
+        const auto out = std::lower_bound(first, sorted_.end(), old);
+        if (x >= old) {
+            const auto in = std::upper_bound(out, sorted_.end(), x);
+            std::copy(out + 1, in, out);
+            *(in - 1) = x;
+        } else {
+            const auto in = std::upper_bound(first, out, x);
+            std::copy_backward(in, out, out + 1);
+            *in = x;
+        }
     }
     double median() const { return sorted_[sorted_.size() / 2]; }
     /// The sample in the middle of the window (the one the median is centred on).
     double centre() const { return ring_[(head_ + ring_.size() / 2) % ring_.size()]; }
+    void save(state_text::Writer& w) const {
+        w.integer(static_cast<long long>(ring_.size()));
+        w.integer(static_cast<long long>(head_));
+        for (double q : ring_) w.num(q);
+    }
+    /// Only a window of the configured size is accepted; the sorted copy is rebuilt from the ring.
+    void load(state_text::Reader& r) {
+        if (r.count() != ring_.size()) r.reject();
+        const auto head = r.count(ring_.size());
+        std::vector<double> ring(ring_.size());
+        for (double& q : ring) q = r.num();
+        if (!r.ok() || head >= ring_.size()) return;
+        ring_ = ring;
+        sorted_ = std::move(ring);
+        std::sort(sorted_.begin(), sorted_.end());
+        head_ = head;
+    }
 
 private:
     std::vector<double> ring_;
@@ -94,6 +123,23 @@ public:
         return std::sqrt(std::max(0.0, sum_) / static_cast<double>(ring_.size()));
     }
     std::size_t size() const { return ring_.size(); }
+    void save(state_text::Writer& w) const {
+        w.integer(static_cast<long long>(ring_.size()));
+        w.integer(static_cast<long long>(head_));
+        w.num(sum_);
+        for (double q : ring_) w.num(q);
+    }
+    void load(state_text::Reader& r) {
+        if (r.count() != ring_.size()) r.reject();
+        const auto head = r.count(ring_.size());
+        const double sum = r.num();
+        std::vector<double> ring(ring_.size());
+        for (double& q : ring) q = r.num();
+        if (!r.ok() || head >= ring_.size()) return;
+        ring_ = std::move(ring);
+        head_ = head;
+        sum_ = sum;
+    }
 
 private:
     std::vector<double> ring_;
@@ -132,6 +178,30 @@ public:
         for (double& q : m) q = std::abs(q - level);
         const double between = median_of(m);
         return {level, MAD_TO_SIGMA * std::sqrt(within * within + between * between)};
+    }
+    void save(state_text::Writer& w) const {
+        w.integer(static_cast<long long>(medians_.size()));
+        w.integer(static_cast<long long>(head_));
+        w.integer(static_cast<long long>(filled_));
+        for (std::size_t i = 0; i < medians_.size(); ++i) {
+            w.num(medians_[i]);
+            w.num(mads_[i]);
+        }
+    }
+    void load(state_text::Reader& r) {
+        if (r.count() != medians_.size()) r.reject();
+        const auto head = r.count(medians_.size());
+        const auto filled = r.count(medians_.size());
+        std::vector<double> med(medians_.size()), mad(medians_.size());
+        for (std::size_t i = 0; i < med.size(); ++i) {
+            med[i] = r.num();
+            mad[i] = r.num();
+        }
+        if (!r.ok() || head >= medians_.size()) return;
+        medians_ = std::move(med);
+        mads_ = std::move(mad);
+        head_ = head;
+        filled_ = filled;
     }
 
 private:
@@ -515,6 +585,168 @@ struct Detector::Impl {
         return e;
     }
 
+    // ---- checkpoint ------------------------------------------------------------------------------
+
+    static void save_candidate(state_text::Writer& w, const Candidate& c) {
+        w.num(c.start);
+        w.num(c.last_above);
+        w.num(c.peak);
+        w.integer(c.pre_gravity ? 1 : 0);
+        if (c.pre_gravity)
+            for (double q : *c.pre_gravity) w.num(q);
+        w.integer(c.released);
+    }
+
+    static Candidate load_candidate(state_text::Reader& r) {
+        Candidate c;
+        c.start = r.num();
+        c.last_above = r.num();
+        c.peak = r.num();
+        if (r.flag()) {
+            Vec3 g{};
+            for (double& q : g) q = r.num();
+            c.pre_gravity = g;
+        }
+        c.released = r.flag();
+        return c;
+    }
+
+    static void save_values(state_text::Writer& w, const std::vector<double>& v) {
+        w.integer(static_cast<long long>(v.size()));
+        for (double q : v) w.num(q);
+    }
+
+    static void load_values(state_text::Reader& r, std::vector<double>& v, std::size_t max) {
+        v.clear();
+        for (std::size_t i = 0, n = r.count(max); r.ok() && i < n; ++i) v.push_back(r.num());
+    }
+
+    /// Everything a restarted detector needs to continue sample for sample: the filter windows,
+    /// the second being collected for the floor, the floor itself, the gravity blocks, the
+    /// movement in progress or pending, and the open epoch. Thresholds follow from the floor.
+    void save(state_text::Writer& w) const {
+        constexpr long long NONE = std::numeric_limits<long long>::min();
+        w.word("detector-1");
+        w.num(hz);
+        w.integer(channels);
+        if (hz > 0) {
+            w.integer(in_segment);
+            w.num(seg_start);
+            w.num(last_t);
+            w.integer(static_cast<long long>(pushed));
+            for (double q : last_raw) w.num(q);
+            for (int c = 0; c < channels; ++c) med[static_cast<std::size_t>(c)].save(w);
+            env_fast.save(w);
+            env_slow.save(w);
+            save_values(w, sec_vals);
+            save_values(w, sec_vals_slow);
+        }
+        w.integer(sec_index);
+        w.integer(sec_quiet);
+        floor_fast.save(w);
+        floor_slow.save(w);
+        w.integer(stuck);
+        w.integer(static_cast<long long>(block_head));
+        w.integer(static_cast<long long>(block_count));
+        w.integer(block_index);
+        w.integer(static_cast<long long>(block_n));
+        for (double q : block_sum) w.num(q);
+        for (const GravityBlock& g : blocks) {
+            w.num(g.start);
+            for (double q : g.mean) w.num(q);
+        }
+        w.integer(active);
+        save_candidate(w, cur);
+        w.integer(pending ? 1 : 0);
+        if (pending) save_candidate(w, *pending);
+        w.num(last_end);
+        w.integer(epoch_index == NONE ? 0 : 1);
+        if (epoch_index != NONE) {
+            w.integer(epoch_index);
+            w.num(epoch.activity);
+            w.num(epoch.coverage);
+            w.num(epoch.active_s);
+        }
+        w.integer(static_cast<long long>(done_epochs.size()));
+        for (const EpochActivity& e : done_epochs) {
+            w.num(e.start);
+            w.num(e.activity);
+            w.num(e.coverage);
+            w.num(e.active_s);
+        }
+        w.word("detector-end");
+    }
+
+    /// Reads what save() wrote into this freshly constructed detector; false when malformed.
+    bool load(state_text::Reader& r) {
+        constexpr long long NONE = std::numeric_limits<long long>::min();
+        constexpr long long BIG = std::numeric_limits<long long>::max();
+        if (!r.word("detector-1")) return false;
+        const double rate = r.num();
+        const auto nch = static_cast<int>(r.integer(0, 3));
+        if (!r.ok()) return false;
+        if (rate > 0) {
+            if (rate > 100000 || (nch != 1 && nch != 3)) return false;
+            configure(rate, nch);
+            in_segment = r.flag();
+            seg_start = r.num();
+            last_t = r.num();
+            pushed = static_cast<std::size_t>(r.integer(0, BIG));
+            for (double& q : last_raw) q = r.num();
+            for (int c = 0; c < channels; ++c) {
+                auto& m = med[static_cast<std::size_t>(c)];
+                m.reset(2 * half + 1, 0);
+                m.load(r);
+            }
+            env_fast.load(r);
+            env_slow.load(r);
+            const auto per_second = static_cast<std::size_t>(2 * rate) + 8;
+            load_values(r, sec_vals, per_second);
+            load_values(r, sec_vals_slow, per_second);
+        } else if (rate != 0 || nch != 0) {
+            return false;
+        }
+        sec_index = r.integer(NONE, BIG);
+        sec_quiet = r.flag();
+        floor_fast.load(r);
+        floor_slow.load(r);
+        stuck = r.flag();
+        block_head = r.count(GRAVITY_BLOCKS - 1);
+        block_count = r.count(GRAVITY_BLOCKS);
+        block_index = r.integer(NONE, BIG);
+        block_n = static_cast<std::size_t>(r.integer(0, BIG));
+        for (double& q : block_sum) q = r.num();
+        for (GravityBlock& g : blocks) {
+            g.start = r.num();
+            for (double& q : g.mean) q = r.num();
+        }
+        active = r.flag();
+        cur = load_candidate(r);
+        if (r.flag()) pending = load_candidate(r);
+        last_end = r.num();
+        if (r.flag()) {
+            epoch_index = r.integer(NONE + 1, BIG);
+            epoch = EpochActivity{};
+            epoch.start = static_cast<double>(epoch_index) * epoch_s;
+            epoch.epoch_s = epoch_s;
+            epoch.activity = r.num();
+            epoch.coverage = r.num();
+            epoch.active_s = r.num();
+        }
+        for (std::size_t i = 0, n = r.count(); r.ok() && i < n; ++i) {
+            EpochActivity e;
+            e.start = r.num();
+            e.epoch_s = epoch_s;
+            e.activity = r.num();
+            e.coverage = r.num();
+            e.active_s = r.num();
+            done_epochs.push_back(e);
+        }
+        if (!r.word("detector-end") || !r.ok()) return false;
+        update_thresholds();
+        return true;
+    }
+
     // ---- batches ------------------------------------------------------------------------------
 
     template <class Sample>
@@ -583,6 +815,15 @@ void Detector::take_epochs(std::vector<EpochActivity>& out) {
 }
 
 void Detector::flush(UnixS t, std::vector<DetectedMovement>& out) { impl_->flush(t, out); }
+
+void Detector::save_state(state_text::Writer& w) const { impl_->save(w); }
+
+bool Detector::restore_state(state_text::Reader& r) {
+    auto fresh = std::make_unique<Impl>(impl_->p, impl_->epoch_s);
+    if (!fresh->load(r)) return false;
+    impl_ = std::move(fresh);
+    return true;
+}
 
 UnixS Detector::consumed_until() const { return impl_->pushed > 0 || impl_->in_segment ? impl_->last_t + impl_->dt : 0; }
 

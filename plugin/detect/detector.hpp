@@ -9,6 +9,11 @@
 
 namespace hypnic {
 
+namespace state_text {
+class Writer;
+class Reader;
+}  // namespace state_text
+
 /// One movement found in the raw stream, classified by its own shape (duration, amplitude,
 /// gravity shift). Context-dependent labels (PLM series, onset window) are added by the night.
 struct DetectedMovement {
@@ -48,6 +53,12 @@ public:
     UnixS consumed_until() const;
     /// The sample rate seen last (0 before any data).
     double sample_rate_hz() const;
+    /// Appends the complete streaming state (filter windows, noise floor, movement in progress,
+    /// open epoch) to a checkpoint, so that a restored detector continues sample for sample.
+    void save_state(state_text::Writer& w) const;
+    /// Replaces this detector's state with one written by save_state (same parameters assumed);
+    /// returns false and changes nothing when the text is malformed.
+    bool restore_state(state_text::Reader& r);
 
 private:
     struct Impl;

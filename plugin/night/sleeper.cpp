@@ -11,6 +11,7 @@
 #include <sstream>
 #include <tuple>
 
+#include "plugin/detect/state_text.hpp"
 #include "plugin/night/rules.hpp"
 #include "plugin/score/score.hpp"
 
@@ -86,84 +87,14 @@ struct OpenNight {
     int wake_run = 0;
 };
 
-// ---------------------------------------------------------------------------------------------
-// Checkpoint text: whitespace-separated tokens in a fixed order, "-" for an absent value.
+// Checkpoint: the text of plugin/detect/state_text.hpp. Version 1 held the night only; version 2
+// adds the detectors, the movements held for the partner check and the live-state timing, so that
+// a restart continues exactly where it stopped. Version 1 checkpoints are still resumed.
+using state_text::Reader;
+using state_text::Writer;
 
-class Writer {
-public:
-    void num(double x) {
-        char buf[40];
-        std::snprintf(buf, sizeof buf, "%.17g ", x);
-        s_ += buf;
-    }
-    void integer(long long x) { s_ += std::to_string(x) + ' '; }
-    void opt(const std::optional<double>& x) {
-        if (x && std::isfinite(*x))
-            num(*x);
-        else
-            s_ += "- ";
-    }
-    void word(const char* w) { s_ += std::string(w) + ' '; }
-    std::string str() const { return s_; }
-
-private:
-    std::string s_;
-};
-
-/// Reads what Writer wrote; any malformed token makes ok() false (the checkpoint is then ignored).
-class Reader {
-public:
-    explicit Reader(const std::string& s) : in_(s) {}
-    double num() {
-        std::string t;
-        if (!(in_ >> t)) return fail();
-        char* end = nullptr;
-        const double x = std::strtod(t.c_str(), &end);
-        if (end == t.c_str() || *end != 0 || !std::isfinite(x)) return fail();
-        return x;
-    }
-    long long integer(long long lo, long long hi) {
-        const double x = num();
-        if (!ok_ || x < static_cast<double>(lo) || x > static_cast<double>(hi) || x != std::floor(x)) {
-            fail();
-            return lo;
-        }
-        return static_cast<long long>(x);
-    }
-    std::optional<double> opt() {
-        std::string t;
-        if (!(in_ >> t)) {
-            fail();
-            return std::nullopt;
-        }
-        if (t == "-") return std::nullopt;
-        char* end = nullptr;
-        const double x = std::strtod(t.c_str(), &end);
-        if (end == t.c_str() || *end != 0 || !std::isfinite(x)) {
-            fail();
-            return std::nullopt;
-        }
-        return x;
-    }
-    bool word(const char* w) {
-        std::string t;
-        if (!(in_ >> t) || t != w) fail();
-        return ok_;
-    }
-    /// A count of following records, bounded so that a corrupt blob cannot ask for the moon.
-    std::size_t count() { return static_cast<std::size_t>(integer(0, 1000000)); }
-    bool ok() const { return ok_; }
-
-private:
-    double fail() {
-        ok_ = false;
-        return 0;
-    }
-    std::istringstream in_;
-    bool ok_ = true;
-};
-
-constexpr const char* CHECKPOINT_MAGIC = "hypnic-night-1";
+constexpr const char* CHECKPOINT_MAGIC_V1 = "hypnic-night-1";
+constexpr const char* CHECKPOINT_MAGIC = "hypnic-night-2";
 constexpr long long MINUTE_LIMIT = 100000000000LL;  // minute indices far beyond any real time
 }  // namespace
 
@@ -984,15 +915,111 @@ struct SleeperNight::Impl {
                 w.integer(static_cast<int>(st));
             }
         }
+        save_stream_state(w);
         w.word("end");
         return w.str();
+    }
+
+    static void save_movement(Writer& w, const DetectedMovement& m) {
+        w.integer(static_cast<int>(m.type));
+        w.num(m.start);
+        w.num(m.duration_s);
+        w.num(m.peak_g);
+        w.integer(m.gravity_shift);
+    }
+
+    static DetectedMovement load_movement(Reader& r) {
+        DetectedMovement m;
+        m.type = static_cast<MovementType>(r.integer(0, 2));
+        m.start = r.num();
+        m.duration_s = r.num();
+        m.peak_g = r.num();
+        m.gravity_shift = r.flag();
+        return m;
+    }
+
+    /// Version 2: what lies between the sensors and the night (detector state, movements not yet
+    /// decided, wearable epochs, live-state timing).
+    void save_stream_state(Writer& w) const {
+        auto fin = [](double x) { return std::isfinite(x) ? std::optional<double>(x) : std::nullopt; };
+        w.opt(fin(now));
+        w.opt(fin(last_state_emit));
+        w.integer(state_dirty);
+        w.integer(idle_counts.onset_twitches);
+        w.integer(idle_counts.twitches);
+        w.integer(idle_counts.limb_movements);
+        w.integer(idle_counts.large_movements);
+        w.integer(candidate ? 1 : 0);
+        if (candidate) save_movement(w, *candidate);
+        w.opt(vibration_candidate);
+        for (const auto* v : {&held, &partner_moves}) {
+            w.integer(static_cast<long long>(v->size()));
+            for (const auto& m : *v) save_movement(w, m);
+        }
+        for (const auto& st : sensors) {
+            w.integer(st.detector ? 1 : 0);
+            if (st.detector) st.detector->save_state(w);
+            w.num(st.epoch_s);
+            w.integer(static_cast<long long>(st.counts.size()));
+            for (const auto& [i, c] : st.counts) {
+                w.integer(i);
+                w.num(c);
+            }
+        }
+    }
+
+    /// What restore() reads of version 2, staged until the whole checkpoint proved sound.
+    struct StreamState {
+        std::optional<double> now, last_state_emit;
+        bool state_dirty = false;
+        TonightCounts idle;
+        std::optional<DetectedMovement> candidate;
+        std::optional<double> vibration_candidate;
+        std::vector<DetectedMovement> held, partner_moves;
+        std::vector<std::optional<Detector>> detectors;
+        std::vector<std::pair<double, std::map<long long, double>>> epochs;
+    };
+
+    std::optional<StreamState> load_stream_state(Reader& r) const {
+        StreamState s;
+        s.now = r.opt();
+        s.last_state_emit = r.opt();
+        s.state_dirty = r.flag();
+        s.idle.onset_twitches = static_cast<int>(r.integer(0, 1000000));
+        s.idle.twitches = static_cast<int>(r.integer(0, 1000000));
+        s.idle.limb_movements = static_cast<int>(r.integer(0, 1000000));
+        s.idle.large_movements = static_cast<int>(r.integer(0, 1000000));
+        if (r.flag()) s.candidate = load_movement(r);
+        s.vibration_candidate = r.opt();
+        for (auto* v : {&s.held, &s.partner_moves})
+            for (std::size_t i = 0, k = r.count(); r.ok() && i < k; ++i) v->push_back(load_movement(r));
+        for (const auto& st : sensors) {
+            if (!r.ok()) return std::nullopt;
+            // The sensor list was checked already; a detector where the configuration has none
+            // (or the reverse) means the checkpoint belongs to another configuration.
+            if (r.flag() != st.detector.has_value()) return std::nullopt;
+            auto& d = s.detectors.emplace_back();
+            if (st.detector) {
+                d.emplace(p.detector, MINUTE_S);
+                if (!d->restore_state(r)) return std::nullopt;
+            }
+            auto& [epoch_s, counts] = s.epochs.emplace_back();
+            epoch_s = r.num();
+            for (std::size_t i = 0, k = r.count(); r.ok() && i < k; ++i) {
+                const long long idx = r.integer(-MINUTE_LIMIT * 60, MINUTE_LIMIT * 60);
+                counts[idx] = r.num();
+            }
+        }
+        if (!r.ok()) return std::nullopt;
+        return s;
     }
 
     /// Restores a checkpoint; returns false (and changes nothing) when it is malformed or was
     /// written for another sensor list.
     bool restore(const std::string& blob) {
         Reader r(blob);
-        if (!r.word(CHECKPOINT_MAGIC)) return false;
+        const bool v2 = r.next_is(CHECKPOINT_MAGIC);
+        if (!v2 && !r.word(CHECKPOINT_MAGIC_V1)) return false;
         auto phase_of = [&](long long x) { return static_cast<Phase>(x); };
         const Phase ph = phase_of(r.integer(0, 4));
         const double since_t = r.num();
@@ -1085,6 +1112,11 @@ struct SleeperNight::Impl {
             }
             nt = std::move(n);
         }
+        std::optional<StreamState> stream;
+        if (v2 && r.ok()) {
+            stream = load_stream_state(r);
+            if (!stream) return false;
+        }
         if (!r.word("end") || !r.ok()) return false;
         phase = ph;
         since = since_t;
@@ -1101,6 +1133,21 @@ struct SleeperNight::Impl {
         }
         masks = std::move(mk);
         night = std::move(nt);
+        if (stream) {
+            now = stream->now.value_or(-INF);
+            last_state_emit = stream->last_state_emit.value_or(-INF);
+            state_dirty = stream->state_dirty;
+            idle_counts = stream->idle;
+            candidate = stream->candidate;
+            vibration_candidate = stream->vibration_candidate;
+            held = std::move(stream->held);
+            partner_moves = std::move(stream->partner_moves);
+            for (std::size_t i = 0; i < ns; ++i) {
+                if (stream->detectors[i]) sensors[i].detector = std::move(stream->detectors[i]);
+                sensors[i].epoch_s = stream->epochs[i].first;
+                sensors[i].counts = std::move(stream->epochs[i].second);
+            }
+        }
         return true;
     }
 

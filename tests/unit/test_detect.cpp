@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "plugin/detect/detector.hpp"
+#include "plugin/detect/state_text.hpp"
 
 using namespace hypnic;
 
@@ -302,4 +303,114 @@ TEST_CASE("a change of sample rate restarts the filters without inventing moveme
     d.flush(T0 + 60, out);
     CHECK(out.empty());
     CHECK(d.sample_rate_hz() == 100);
+}
+
+namespace {
+
+bool same(const DetectedMovement& a, const DetectedMovement& b) {
+    return a.type == b.type && a.start == b.start && a.duration_s == b.duration_s && a.peak_g == b.peak_g &&
+           a.gravity_shift == b.gravity_shift;
+}
+
+bool same(const EpochActivity& a, const EpochActivity& b) {
+    return a.start == b.start && a.activity == b.activity && a.coverage == b.coverage && a.active_s == b.active_s;
+}
+
+/// A body with a twitch, a limb movement and a posture change inside one 3-minute stretch.
+Body busy_body() {
+    Body body;
+    body.extra = [](double t) {
+        Vec3 v = jerk(t, 70.3, 0.12, 0.12);
+        if (t >= 100 && t < 102.5) v[0] += 0.03 * std::sin(2 * PI * 3 * t);
+        if (t >= 140 && t < 146) {
+            v[1] += 0.08 * std::sin(2 * PI * 2 * t);
+            v[2] += 0.08 * std::sin(2 * PI * 1.3 * t);
+        }
+        return v;
+    };
+    return body;
+}
+
+}  // namespace
+
+TEST_CASE("a detector restored from its saved state continues sample for sample", "[detect][restart]") {
+    for (double hz : {25.0, 100.0}) {
+        // Split points: before the floor is known, inside the twitch and its ringing, inside the
+        // limb movement, in the merge gap after it, inside the posture change, in quiet time.
+        for (double split_s : {3.0, 71.0, 101.0, 103.0, 143.0, 160.0}) {
+            INFO("hz " << hz << ", split at " << split_s << " s");
+            Body body_a = busy_body(), body_b = busy_body();
+            Detector whole(DetectorParams{});
+            std::vector<DetectedMovement> want, got;
+            std::vector<EpochActivity> want_epochs, got_epochs;
+            feed(whole, body_a, hz, 0, 200, want);
+            whole.flush(T0 + 200, want);
+            whole.take_epochs(want_epochs);
+
+            Detector first(DetectorParams{});
+            feed(first, body_b, hz, 0, split_s, got);
+            first.take_epochs(got_epochs);
+            state_text::Writer w;
+            first.save_state(w);
+            Detector second(DetectorParams{});
+            state_text::Reader r(w.str());
+            REQUIRE(second.restore_state(r));
+            CHECK(second.consumed_until() == first.consumed_until());
+            CHECK(second.sample_rate_hz() == hz);
+            feed(second, body_b, hz, split_s, 200, got);
+            second.flush(T0 + 200, got);
+            second.take_epochs(got_epochs);
+
+            REQUIRE(want.size() >= 3);
+            REQUIRE(got.size() == want.size());
+            for (std::size_t i = 0; i < want.size(); ++i) CHECK(same(got[i], want[i]));
+            REQUIRE(got_epochs.size() == want_epochs.size());
+            for (std::size_t i = 0; i < want_epochs.size(); ++i) CHECK(same(got_epochs[i], want_epochs[i]));
+        }
+    }
+}
+
+TEST_CASE("a damaged detector state is refused and leaves the detector as it was", "[detect][restart][hostile]") {
+    Body body = busy_body();
+    Detector src(DetectorParams{});
+    std::vector<DetectedMovement> out;
+    feed(src, body, 25, 0, 90, out);
+    state_text::Writer w;
+    src.save_state(w);
+    const std::string good = w.str();
+
+    std::vector<std::string> bad{
+        "",
+        "garbage",
+        "detector-1",
+        "detector-1 nan 3",
+        "detector-1 25 2",           // two channels: no such sensor
+        "detector-1 1e9 3",          // absurd rate
+        "detector-1 0 3 end",        // a channel count without a rate
+        good.substr(0, good.size() / 2),
+        good.substr(0, good.size() - 14),  // the end marker cut off
+    };
+    // One number replaced by NaN, one by a word, one window length changed.
+    std::string nan_in = good;
+    nan_in.replace(nan_in.find(' ', 20) + 1, 1, "nan ");
+    bad.push_back(nan_in);
+    std::string word_in = good;
+    word_in.replace(word_in.find(' ', 40) + 1, 1, "x");
+    bad.push_back(word_in);
+    for (const auto& text : bad) {
+        INFO(text.substr(0, 60));
+        Detector d(DetectorParams{});
+        Body again = busy_body();
+        std::vector<DetectedMovement> before;
+        feed(d, again, 25, 0, 10, before);
+        const UnixS consumed = d.consumed_until();
+        state_text::Reader r(text);
+        CHECK_FALSE(d.restore_state(r));
+        CHECK(d.consumed_until() == consumed);
+    }
+    // And the good text is accepted (so the cases above fail for their damage only).
+    Detector d(DetectorParams{});
+    state_text::Reader r(good);
+    CHECK(d.restore_state(r));
+    CHECK(d.consumed_until() == src.consumed_until());
 }
