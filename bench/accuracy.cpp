@@ -1,16 +1,23 @@
-// hypnic_accuracy: detector precision/recall/F1 per movement class and PLM-index error on simulated nights.
+// hypnic_accuracy: the whole core on labelled simulated nights (movement classes, onset, PLM, verdict) plus the scorers against ActiLife and Actiware.
 #include <algorithm>
+#include <chrono>
 #include <cmath>
-#include <cstdio>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "adapters/actigraphy_csv.hpp"
 #include "plugin/detect/detector.hpp"
 #include "plugin/history.hpp"
 #include "plugin/plugin.hpp"
+#include "plugin/score/score.hpp"
 #include "plugin/simulate/simulate.hpp"
 
 using namespace hypnic;
@@ -74,98 +81,42 @@ Counts match(std::vector<double> truth, std::vector<double> det, double tol_s) {
     return c;
 }
 
+/// The physical knobs of the perturbed mode (all 1 / 0: the simulator as tuned against).
+struct Physics {
+    double ring_hz_scale = 1, ring_tau_scale = 1, jerk_duration_scale = 1, jitter_frac = 0;
+};
+
+/// Results of one configuration (or of several, pooled).
 struct Result {
     Counts cls[CLASSES];
+    int nights = 0;            // true nights
+    int closed = 0;            // ... that the core closed with a summary
+    int onset_exact = 0;       // summary onset_twitches == true onset_twitches
+    int heavy_right = 0;       // summary twitch_heavy == true twitch_heavy
     double plm_abs_err_sum = 0;
-    int nights = 0;
-    long bleed_rejected = 0;
+    std::vector<double> onset_abs_err_min;
+    void add(const Result& o) {
+        for (int c = 0; c < CLASSES; ++c) cls[c].add(o.cls[c]);
+        nights += o.nights;
+        closed += o.closed;
+        onset_exact += o.onset_exact;
+        heavy_right += o.heavy_right;
+        plm_abs_err_sum += o.plm_abs_err_sum;
+        onset_abs_err_min.insert(onset_abs_err_min.end(), o.onset_abs_err_min.begin(), o.onset_abs_err_min.end());
+    }
+    double share(int k) const { return nights ? static_cast<double>(k) / nights : 0; }
+    double onset_median_min() const {
+        if (onset_abs_err_min.empty()) return NAN;
+        std::vector<double> v = onset_abs_err_min;
+        std::sort(v.begin(), v.end());
+        const std::size_t n = v.size();
+        return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+    }
+    double plm_mae() const { return nights ? plm_abs_err_sum / nights : 0; }
 };
 
-/// Partner bleed (docs/detection.md): a movement on the sleeper's sensor that starts while a
-/// movement at least twice as strong is under way on the partner's sensor (its span widened by
-/// 0.5 s each side) is the partner's. A weak copy crosses the threshold later than the original
-/// and may break into pieces, so start-to-start coincidence alone misses most of them.
-bool is_bleed(const DetectedMovement& m, const std::vector<DetectedMovement>& partner) {
-    for (const DetectedMovement& q : partner)
-        if (m.start >= q.start - 0.5 && m.start <= q.start + q.duration_s + 0.5 && q.peak_g >= 2 * m.peak_g) return true;
-    return false;
-}
-
-Result run_config(double hz, double noise_g, bool partner, int nights, std::uint64_t seed) {
-    sim::SimParams sp;
-    sp.nights = nights;
-    sp.seed = seed;
-    sp.hz = hz;
-    sp.noise_g = noise_g;
-    sp.partner = partner;
-    sp.profile = sim::Profile::mixed;
-    const FixedZone zone;
-    sim::Simulator simulator(sp, zone);
-    const DetectorParams dp;
-    Detector self(dp), other(dp);
-    std::vector<DetectedMovement> mine, theirs;
-    sim::SimMessage m;
-    while (simulator.next(m)) {
-        if (const auto* b = std::get_if<AccelBatch>(&m.reading)) {
-            if (m.channel == sim::Channel::accel) self.feed(*b, mine);
-            else other.feed(*b, theirs);
-        }
-    }
-    self.flush(1e12, mine);
-    other.flush(1e12, theirs);
-    std::vector<sim::TrueEvent> truth;
-    std::vector<sim::TrueNight> truth_nights;
-    simulator.take_truth(truth, truth_nights);
-
-    Result r;
-    std::vector<DetectedMovement> kept;
-    for (const DetectedMovement& d : mine) {
-        if (partner && is_bleed(d, theirs)) {
-            ++r.bleed_rejected;
-            continue;
-        }
-        kept.push_back(d);
-    }
-    for (int c = 0; c < CLASSES; ++c) {
-        std::vector<double> t, d;
-        for (const auto& e : truth)
-            if (class_index(e.type) == c) t.push_back(e.start);
-        for (const auto& e : kept)
-            if (class_index(e.type) == c) d.push_back(e.start);
-        r.cls[c] = match(t, d, TOLERANCE_S[c]);
-    }
-    // PLM index from detected limb movements inside the true sleep period (isolates the
-    // detector from sleep-onset errors, which the night tracker owns).
-    for (const sim::TrueNight& n : truth_nights) {
-        std::vector<LimbMovement> lms;
-        for (const auto& e : kept) {
-            if (e.type != MovementType::limb_movement || e.start < n.sleep_onset || e.start >= n.wake) continue;
-            if (n.bathroom_out && e.start >= *n.bathroom_out - 240 && e.start < *n.bathroom_back + 900) continue;
-            lms.push_back({e.start, e.duration_s});
-        }
-        const PlmResult pr = find_plm_series(lms, dp);
-        const double idx = n.asleep_h > 0 ? pr.plm_count / n.asleep_h : 0;
-        r.plm_abs_err_sum += std::abs(idx - n.plm_index);
-        ++r.nights;
-    }
-    return r;
-}
-
-/// Night-level accuracy of the whole core (detector + night tracker) on simulated nights.
-struct NightResult {
-    int nights = 0, matched = 0, heavy_right = 0;
-    double onset_abs_err_min = 0, onset_twitch_abs_err = 0;
-};
-
-NightResult run_plugin(double hz, double noise_g, bool partner, int nights, std::uint64_t seed) {
-    sim::SimParams sp;
-    sp.nights = nights;
-    sp.seed = seed;
-    sp.hz = hz;
-    sp.noise_g = noise_g;
-    sp.partner = partner;
-    const FixedZone zone;
-    // The sensors of tests/data/sim/hypnic.yaml, in the same order.
+/// The sensors of tests/data/sim/hypnic.yaml, in the same order.
+PluginParams sim_plugin_params() {
     PluginParams pp;
     SleeperParams sl;
     sl.id = "alex";
@@ -177,17 +128,40 @@ NightResult run_plugin(double hz, double noise_g, bool partner, int nights, std:
         return s;
     };
     sl.sensors = {sensor(SensorKind::accel, "bed/alex/accel", false), sensor(SensorKind::accel, "bed/alex_partner/accel", true),
-                  sensor(SensorKind::presence, "bed/alex/presence", false), sensor(SensorKind::lights, "zigbee2mqtt/bedroom_light", false)};
+                  sensor(SensorKind::presence, "bed/alex/presence", false),
+                  sensor(SensorKind::lights, "zigbee2mqtt/bedroom_light", false)};
     sl.winddown.enabled = false;
     pp.sleepers.push_back(sl);
+    return pp;
+}
+
+/// Runs `nights` simulated nights through the whole core (detector, partner bleed, night tracker)
+/// exactly as `hypnicd replay` would, and scores its published events and night summaries.
+Result run_config(double hz, double noise_g, bool partner, int nights, std::uint64_t seed, const Physics& ph) {
+    sim::SimParams sp;
+    sp.nights = nights;
+    sp.seed = seed;
+    sp.hz = hz;
+    sp.noise_g = noise_g;
+    sp.partner = partner;
+    sp.profile = sim::Profile::mixed;
+    sp.ring_hz_scale = ph.ring_hz_scale;
+    sp.ring_tau_scale = ph.ring_tau_scale;
+    sp.jerk_duration_scale = ph.jerk_duration_scale;
+    sp.jitter_s = ph.jitter_frac / hz;
+    const FixedZone zone;
     MemoryHistory history;
-    Plugin plugin(pp, zone, history);
+    Plugin plugin(sim_plugin_params(), zone, history);
     sim::Simulator simulator(sp, zone);
     std::vector<Output> out;
     std::vector<NightSummary> summaries;
+    std::vector<MovementEvent> events;
     auto collect = [&] {
-        for (const Output& o : out)
+        for (const Output& o : out) {
             if (const auto* n = std::get_if<NightSummary>(&o.body)) summaries.push_back(*n);
+            if (const auto* e = std::get_if<MovementEvent>(&o.body); e && e->type != MovementType::plm_series)
+                events.push_back(*e);
+        }
         out.clear();
     };
     sim::SimMessage m;
@@ -216,59 +190,159 @@ NightResult run_plugin(double hz, double noise_g, bool partner, int nights, std:
     std::vector<sim::TrueEvent> truth;
     std::vector<sim::TrueNight> truth_nights;
     simulator.take_truth(truth, truth_nights);
-    NightResult r;
+
+    Result r;
+    for (int c = 0; c < CLASSES; ++c) {
+        std::vector<double> t, d;
+        for (const auto& e : truth)
+            if (class_index(e.type) == c) t.push_back(e.start);
+        for (const auto& e : events)
+            if (class_index(e.type) == c) d.push_back(e.start);
+        r.cls[c] = match(t, d, TOLERANCE_S[c]);
+    }
     for (const sim::TrueNight& tn : truth_nights) {
         ++r.nights;
-        for (const NightSummary& s : summaries) {
-            if (s.night != tn.night) continue;
-            ++r.matched;
-            r.heavy_right += s.twitch_heavy == tn.twitch_heavy;
-            r.onset_twitch_abs_err += std::abs(s.onset_twitches - tn.onset_twitches);
-            r.onset_abs_err_min += s.sleep_onset ? std::abs(*s.sleep_onset - tn.sleep_onset) / 60 : 24 * 60;
-            break;
+        const auto s = std::find_if(summaries.begin(), summaries.end(), [&](const NightSummary& x) { return x.night == tn.night; });
+        if (s == summaries.end()) {
+            r.plm_abs_err_sum += tn.plm_index;  // a night never closed counts every PLM as missed
+            continue;
         }
+        ++r.closed;
+        r.onset_exact += s->onset_twitches == tn.onset_twitches;
+        r.heavy_right += s->twitch_heavy == tn.twitch_heavy;
+        r.plm_abs_err_sum += std::abs(s->plm_index - tn.plm_index);
+        if (s->sleep_onset) r.onset_abs_err_min.push_back(std::abs(*s->sleep_onset - tn.sleep_onset) / 60);
     }
     return r;
+}
+
+// ---- agreement of the scorers with the reference software -------------------------------------
+
+struct Agreement {
+    long compared = 0, equal = 0;
+    double pct() const { return compared ? 100.0 * static_cast<double>(equal) / static_cast<double>(compared) : 0; }
+};
+
+/// One column of a reference CSV as text, rows in file order (header excluded).
+std::vector<std::string> csv_column(const std::string& path, const std::string& name) {
+    std::ifstream f(path, std::ios::binary);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    const auto rows = adapters::parse_csv(ss.str(), path);
+    std::vector<std::string> out;
+    if (rows.empty()) return out;
+    const auto& head = rows[0].fields;
+    const auto col = std::find(head.begin(), head.end(), name);
+    if (col == head.end()) throw std::runtime_error(path + ": no column '" + name + "'");
+    const auto k = static_cast<std::size_t>(col - head.begin());
+    for (std::size_t i = 1; i < rows.size(); ++i) out.push_back(k < rows[i].fields.size() ? rows[i].fields[k] : "");
+    return out;
+}
+
+/// Adds the epochs where the reference has a label: `want` holds "S", "W" or "" (no label).
+void compare(const std::vector<score::State>& got, const std::vector<std::string>& want, Agreement& a) {
+    for (std::size_t i = 0; i < want.size() && i < got.size(); ++i) {
+        if (want[i].empty()) continue;
+        ++a.compared;
+        a.equal += static_cast<char>(got[i]) == want[i][0];
+    }
+}
+
+/// ActiLife 6 (Cole-Kripke, Sadeh on the GT3X+ day) and Actiware (Oakley, 15 s, medium threshold,
+/// on 18 Actiwatch nights), epoch for epoch; the same references as the conformance tests.
+void print_agreement(const std::string& dir) {
+    namespace fs = std::filesystem;
+    Agreement ck, sadeh, oakley;
+    try {
+        const std::string day = dir + "/actigraph-gt3x-day01/GT3XPlus-RawData-Day01-sleep-awake.csv";
+        const auto s = adapters::read_actigraphy_csv(day);
+        compare(score::cole_kripke(s.counts), csv_column(day, "cole-kripke"), ck);
+        compare(score::sadeh(s.counts), csv_column(day, "sadeh"), sadeh);
+        std::vector<std::string> nights;
+        for (const auto& e : fs::directory_iterator(dir + "/actiwatch-nights"))
+            if (e.path().extension() == ".csv") nights.push_back(e.path().string());
+        std::sort(nights.begin(), nights.end());
+        for (const auto& path : nights) {
+            const auto w = adapters::read_actigraphy_csv(path);
+            std::vector<std::string> want;
+            for (const auto& l : csv_column(path, "Actiware classification")) want.push_back(l == "0" ? "S" : l == "1" ? "W" : "");
+            compare(score::oakley(w.counts, w.epoch_s, 40), want, oakley);
+        }
+        std::printf("\nreference agreement (epoch for epoch, %s)\n", dir.c_str());
+        std::printf("actilife_cole_kripke_agreement %.2f %% (%ld epochs)\n", ck.pct(), ck.compared);
+        std::printf("actilife_sadeh_agreement %.2f %% (%ld epochs)\n", sadeh.pct(), sadeh.compared);
+        std::printf("actiware_oakley_agreement %.2f %% (%ld epochs, %zu nights)\n", oakley.pct(), oakley.compared, nights.size());
+    } catch (const std::exception& e) {
+        std::printf("\nreference agreement: not measured: %s\n", e.what());
+    }
+}
+
+void print_row(const char* label, const Result& r) {
+    std::printf("%-22s |", label);
+    for (int c = 0; c < CLASSES; ++c) std::printf(" %5.3f", r.cls[c].f1());
+    std::printf(" | %3d/%-3d %5.2f %8.2f %6.2f | %6.2f\n", r.onset_exact, r.nights, r.share(r.heavy_right), r.onset_median_min(),
+                r.share(r.closed), r.plm_mae());
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    int nights = 3;
+    int nights = 2;
     std::uint64_t seed = 1000;
     std::vector<double> rates = {25, 50, 100};
+    bool perturbed = false;
+    std::string external = HYPNIC_EXTERNAL_DATA;
     for (int i = 1; i < argc; ++i) {
         const std::string_view a = argv[i];
         if (a == "--nights" && i + 1 < argc) nights = std::max(1, std::atoi(argv[++i]));
         else if (a == "--seed" && i + 1 < argc) seed = std::strtoull(argv[++i], nullptr, 10);
         else if (a == "--hz" && i + 1 < argc) rates = {std::atof(argv[++i])};
+        else if (a == "--perturbed") perturbed = true;
+        else if (a == "--external" && i + 1 < argc) external = argv[++i];
         else {
-            std::fprintf(stderr, "usage: hypnic_accuracy [--nights N] [--seed S] [--hz F]\n");
+            std::fprintf(stderr,
+                         "usage: hypnic_accuracy [--nights N per configuration] [--seed S] [--hz F] [--perturbed] "
+                         "[--external DIR]\n");
             return 2;
         }
     }
+    const auto t0 = std::chrono::steady_clock::now();
+    // Low noise is a good MEMS accelerometer on a slatted frame; high, a cheap one (science.md).
     const double noises[] = {0.0015, 0.004};
     const bool partners[] = {false, true};
+    // Perturbed: every configuration gets its own mattress and sensor, drawn from a generator
+    // that is independent of the night's.
+    std::mt19937_64 phys_rng(seed ^ 0x5DEECE66DULL);
+    auto uni = [&](double lo, double hi) { return std::uniform_real_distribution<double>(lo, hi)(phys_rng); };
 
+    std::printf("hypnic_accuracy: %d night(s) per configuration, seeds from %llu, %s\n", nights,
+                static_cast<unsigned long long>(seed), perturbed ? "perturbed physics" : "nominal physics");
+    std::printf("%-22s | %-17s | %-7s %5s %8s %6s | %s\n", "hz noise_g partner", "F1 tw   lm    lg", "onsetTw", "heavy",
+                "onset|e|", "closed", "PLMI MAE");
     Result total;
-    std::printf("%-5s %-7s %-7s | %-17s | %-17s | %-17s | %s\n", "hz", "noise_g", "partner", "twitch P/R/F1",
-                "limb P/R/F1", "large P/R/F1", "PLMI MAE /h");
     int config = 0;
     for (double hz : rates) {
         for (double noise : noises) {
             for (bool partner : partners) {
-                const Result r = run_config(hz, noise, partner, nights, seed + static_cast<std::uint64_t>(config++) * 7919);
-                std::printf("%-5.0f %-7.4f %-7s |", hz, noise, partner ? "yes" : "no");
-                for (int c = 0; c < CLASSES; ++c)
-                    std::printf(" %.3f %.3f %.3f |", r.cls[c].precision(), r.cls[c].recall(), r.cls[c].f1());
-                std::printf(" %.2f\n", r.nights ? r.plm_abs_err_sum / r.nights : 0.0);
-                for (int c = 0; c < CLASSES; ++c) total.cls[c].add(r.cls[c]);
-                total.plm_abs_err_sum += r.plm_abs_err_sum;
-                total.nights += r.nights;
-                total.bleed_rejected += r.bleed_rejected;
+                Physics ph;
+                if (perturbed) {
+                    ph.ring_hz_scale = uni(0.6, 1.6);
+                    ph.ring_tau_scale = uni(0.6, 1.8);
+                    ph.jerk_duration_scale = uni(0.6, 1.6);
+                    ph.jitter_frac = uni(0, 0.2);
+                }
+                const Result r = run_config(hz, noise, partner, nights, seed + static_cast<std::uint64_t>(config++) * 7919, ph);
+                char label[64];
+                std::snprintf(label, sizeof label, "%-4.0f %-7.4f %-3s", hz, noise, partner ? "yes" : "no");
+                print_row(label, r);
+                if (perturbed)
+                    std::printf("%-22s   (resonance x%.2f, ringing decay x%.2f, jerk duration x%.2f, jitter %.2f/hz)\n", "",
+                                ph.ring_hz_scale, ph.ring_tau_scale, ph.jerk_duration_scale, ph.jitter_frac);
+                total.add(r);
             }
         }
     }
+    print_row("all", total);
     std::printf("\n");
     for (int c = 0; c < CLASSES; ++c) {
         std::printf("%s_truth %ld events\n", CLASS_NAMES[c], total.cls[c].truth);
@@ -276,28 +350,14 @@ int main(int argc, char** argv) {
         std::printf("%s_recall %.4f ratio\n", CLASS_NAMES[c], total.cls[c].recall());
         std::printf("%s_f1 %.4f ratio\n", CLASS_NAMES[c], total.cls[c].f1());
     }
-    std::printf("plm_index_mae %.3f per_hour\n", total.nights ? total.plm_abs_err_sum / total.nights : 0.0);
-    std::printf("bleed_rejected %ld events\n", total.bleed_rejected);
-    std::printf("nights %d nights\n", total.nights);
-
-    // Whole core: onset, onset twitches and the heavy verdict per night (50 Hz, 2 mg).
-    std::printf("\n%-7s | %-7s %-8s %-18s %-22s %s\n", "partner", "nights", "closed", "onset MAE min",
-                "onset twitch MAE", "heavy accuracy");
-    NightResult all;
-    for (bool partner : partners) {
-        const NightResult r = run_plugin(50, 0.002, partner, nights * 2, seed + 100 + (partner ? 1 : 0));
-        std::printf("%-7s | %-7d %-8d %-18.2f %-22.2f %.3f\n", partner ? "yes" : "no", r.nights, r.matched,
-                    r.matched ? r.onset_abs_err_min / r.matched : 0.0, r.matched ? r.onset_twitch_abs_err / r.matched : 0.0,
-                    r.matched ? static_cast<double>(r.heavy_right) / r.matched : 0.0);
-        all.nights += r.nights;
-        all.matched += r.matched;
-        all.heavy_right += r.heavy_right;
-        all.onset_abs_err_min += r.onset_abs_err_min;
-        all.onset_twitch_abs_err += r.onset_twitch_abs_err;
-    }
-    std::printf("\nnights_closed %d nights\n", all.matched);
-    std::printf("sleep_onset_mae %.2f min\n", all.matched ? all.onset_abs_err_min / all.matched : 0.0);
-    std::printf("onset_twitches_mae %.2f twitches\n", all.matched ? all.onset_twitch_abs_err / all.matched : 0.0);
-    std::printf("twitch_heavy_accuracy %.4f ratio\n", all.matched ? static_cast<double>(all.heavy_right) / all.matched : 0.0);
+    std::printf("onset_twitches_exact %.4f ratio (%d of %d nights)\n", total.share(total.onset_exact), total.onset_exact,
+                total.nights);
+    std::printf("sleep_onset_median_abs_error %.2f min\n", total.onset_median_min());
+    std::printf("twitch_heavy_accuracy %.4f ratio\n", total.share(total.heavy_right));
+    std::printf("plm_index_mae %.3f per_hour\n", total.plm_mae());
+    std::printf("nights_closed %d of %d nights\n", total.closed, total.nights);
+    print_agreement(external);
+    const double elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::printf("\nelapsed %.0f s\n", elapsed_s);
     return 0;
 }

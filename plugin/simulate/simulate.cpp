@@ -225,17 +225,18 @@ struct Body {
     }
 };
 
-SigEvent make_jerk(Rng& r, double t) {
+SigEvent make_jerk(Rng& r, double t, const SimParams& p) {
     SigEvent e;
     e.shape = Shape::jerk;
     e.start = t;
-    e.duration = r.uni(0.05, 0.25);
+    // Scales apply after each draw, so the random sequence (and every other event) is unchanged.
+    e.duration = r.uni(0.05, 0.25) * p.jerk_duration_scale;
     e.peak = r.log_uni(40, 400) * MG;
     e.dir = r.direction(1.5);
     e.biphasic = r.chance(0.5);
     e.ring_frac = r.uni(0.2, 0.5);
-    e.ring_tau = r.uni(0.06, 0.11);  // to 5 % within 0.18–0.33 s
-    e.ring_hz = r.uni(3, 8);
+    e.ring_tau = r.uni(0.06, 0.11) * p.ring_tau_scale;  // to 5 % within 0.18–0.33 s
+    e.ring_hz = r.uni(3, 8) * p.ring_hz_scale;
     e.ring_dir = r.direction(3);
     e.extent = e.duration + 5 * e.ring_tau;
     return e;
@@ -303,12 +304,14 @@ std::string_view to_string(Profile p) {
         case Profile::exercise: return "exercise";
         case Profile::plm: return "plm";
         case Profile::mixed: return "mixed";
+        case Profile::plm_frequent: return "plm_frequent";
     }
     return "mixed";
 }
 
 std::optional<Profile> profile_from_string(std::string_view s) {
-    for (Profile p : {Profile::none, Profile::caffeine, Profile::stress, Profile::exercise, Profile::plm, Profile::mixed})
+    for (Profile p : {Profile::none, Profile::caffeine, Profile::stress, Profile::exercise, Profile::plm, Profile::mixed,
+                      Profile::plm_frequent})
         if (to_string(p) == s) return p;
     return std::nullopt;
 }
@@ -326,6 +329,7 @@ struct Simulator::Impl {
         bool started = false;
     } self_stream, partner_stream;
     Rng noise{0};
+    Rng jitter{0};  // its own sequence, so that jitter leaves the sensor noise as it was
     std::vector<const SigEvent*> own_active, other_active;
     std::vector<TrueEvent> truth_events;
     std::vector<TrueNight> truth_nights;
@@ -333,6 +337,10 @@ struct Simulator::Impl {
     Impl(const SimParams& params, const Zone& z) : p(params), zone(z) {
         if (!(p.hz > 0)) p.hz = 50;
         if (!(p.batch_s > 0)) p.batch_s = 1;
+        // Perturbations outside a physical range fall back to the unperturbed value.
+        for (double* scale : {&p.ring_hz_scale, &p.ring_tau_scale, &p.jerk_duration_scale})
+            if (!(*scale >= 0.1 && *scale <= 10)) *scale = 1;
+        if (!(p.jitter_s >= 0) || !(p.jitter_s < 1 / p.hz)) p.jitter_s = 0;
     }
 
     UnixS local(LocalDate d, double sec_of_day) {
@@ -350,6 +358,7 @@ struct Simulator::Impl {
         const auto seed = p.seed * 0x9E3779B97F4A7C15ULL + static_cast<std::uint64_t>(night_no) * 0xBF58476D1CE4E5B9ULL + 1;
         Rng r(seed);
         noise = Rng(seed ^ 0xD1B54A32D192ED03ULL);
+        jitter = Rng(seed ^ 0x94D049BB133111EBULL);
         NightPlan n;
         const LocalDate d = add_days(p.start_date, night_no);
         n.truth.night = format_date(d);
@@ -364,7 +373,10 @@ struct Simulator::Impl {
             plm_night = r.chance(0.15);
         }
         if (p.profile == Profile::plm) plm_night = r.chance(0.5);
-        const bool heavy = prof != Profile::none && prof != Profile::plm && r.chance(0.35);
+        // No draw for plm_frequent here, so that the other profiles keep their nights seed for seed.
+        const bool dense_plm = p.profile == Profile::plm_frequent;
+        if (dense_plm) plm_night = true;
+        const bool heavy = prof != Profile::none && prof != Profile::plm && !dense_plm && r.chance(0.35);
         if (heavy) cause = std::string(to_string(prof));
 
         const bool after_midnight = r.chance(0.1);
@@ -445,7 +457,7 @@ struct Simulator::Impl {
         };
         auto lm_of = [&](double lo, double hi) { return [&, lo, hi](double t) { return make_limb(r, t, r.uni(lo, hi), r.log_uni(20, 120) * MG); }; };
         auto large_of = [&](double lo, double hi) { return [&, lo, hi](double t) { return make_large(r, t, r.log_uni(lo, hi)); }; };
-        auto jerk = [&](double t) { return make_jerk(r, t); };
+        auto jerk = [&](double t) { return make_jerk(r, t, p); };
         auto poisson_in = [&](Body& b, double from, double to, double per_h, auto make) {
             const int k = r.poisson(per_h * std::max(0.0, to - from) / 3600);
             for (int i = 0; i < k; ++i) try_place(b, from, to, make);
@@ -471,9 +483,9 @@ struct Simulator::Impl {
         poisson_in(me, onset + 60, wake - 60, 1.5, large_of(3, 30));
         // PLM series first, so that sparse movements keep out of their way.
         if (plm_night) {
-            const int series = r.integer(2, 6);
+            const int series = dense_plm ? r.integer(7, 10) : r.integer(2, 6);
             for (int s = 0; s < series; ++s) {
-                const int count = r.integer(6, 30);
+                const int count = dense_plm ? r.integer(25, 40) : r.integer(6, 30);
                 const double mean_iv = r.uni(20, 40);
                 const double amp = r.log_uni(25, 90) * MG;
                 const double start = r.uni(onset + 20 * 60, wake - count * mean_iv - 120);
@@ -643,7 +655,10 @@ struct Simulator::Impl {
         else other_active.clear();
         b.xyz_g.reserve(n);
         for (std::size_t i = 0; i < n; ++i) {
-            const double t = s.t0 + static_cast<double>(i) * dt;
+            double t = s.t0 + static_cast<double>(i) * dt;
+            // A sensor whose clock wobbles: the sample carries its nominal time, the value is from
+            // a slightly different instant.
+            if (p.jitter_s > 0) t += p.jitter_s * jitter.normal();
             Vec3 a = own.gravity(t);
             if (own.in_bed(t)) a = a + own.phys.value(t);
             for (const SigEvent* e : own_active) a = a + e->value(t);

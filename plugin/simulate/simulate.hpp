@@ -15,7 +15,8 @@
 namespace hypnic::sim {
 
 /// Which evening habit makes a night twitch-heavy (and how often PLM series appear).
-enum class Profile { none, caffeine, stress, exercise, plm, mixed };
+/// plm_frequent: dense PLM series (an index of about 15/h or more) on every night, never a heavy one.
+enum class Profile { none, caffeine, stress, exercise, plm, mixed, plm_frequent };
 std::string_view to_string(Profile p);
 std::optional<Profile> profile_from_string(std::string_view s);
 
@@ -32,6 +33,11 @@ struct SimParams {
     double batch_s = 1;         ///< raw samples per message, s
     double bleed_min = 0.1;     ///< partner movement reaching this sensor, share of its amplitude (lower bound)
     double bleed_max = 0.3;     ///< ...(upper bound; drawn per night)
+    // Physical perturbations for robustness checks (1 and 0 leave the nights unchanged, sample for sample).
+    double ring_hz_scale = 1;        ///< mattress resonance frequency after a jerk, multiple of the 3–8 Hz default
+    double ring_tau_scale = 1;       ///< mattress ringing decay time (inverse damping), multiple of the 0.06–0.11 s default
+    double jerk_duration_scale = 1;  ///< muscular impulse of a jerk, multiple of the 0.05–0.25 s default
+    double jitter_s = 0;             ///< sampling-time jitter, s RMS: sample i is taken at t0 + i/hz + N(0, jitter_s)
 };
 
 /// Where a simulated message goes (app/ maps these to topics).
