@@ -109,6 +109,9 @@ struct WinddownParams {
     double heavy_extra_relax_min = 15;
     double grace_min = 15;               ///< a stage missed (e.g. while down) fires only within this
     std::vector<LightSpec> lights;
+    /// Optional topic whose ON/OFF state (plain, or JSON {"state": ...}) silences the wind-down while
+    /// ON (a guest, "someone is home", holidays); "" = none.
+    std::string pause_topic;
 };
 
 /// Advice from the history of nights and evening factors (docs/advice.md).

@@ -1,4 +1,4 @@
-// Decoders lights/plain, lights/json (zigbee2mqtt and Tasmota shapes): the bedroom light's state.
+// Decoders lights/plain, lights/json (zigbee2mqtt, Tasmota and Shelly shapes): the bedroom light's state.
 #include <cmath>
 
 #include "adapters/decoders/json_util.hpp"
@@ -18,17 +18,20 @@ DecodeResult decode_lights_plain(const SensorSpec&, std::string_view payload, Un
     return light_from_text("lights/plain", payload, arrival);
 }
 
-// Brightness from the state object: zigbee2mqtt "brightness" 0..254 or Tasmota "Dimmer" 0..100.
-bool brightness_of(std::string_view who, const json::object& o, std::optional<double>& pct, DecodeResult& err) {
+// Brightness from the state object: zigbee2mqtt "brightness" 0..254, Shelly "brightness" 0..100
+// (`percent`: the object is a Shelly status) or Tasmota "Dimmer" 0..100.
+bool brightness_of(std::string_view who, const json::object& o, bool percent, std::optional<double>& pct,
+                   DecodeResult& err) {
     std::optional<double> b;
     if (!decode::number_field(who, o, "brightness", false, b, err)) return false;
     if (b) {
-        if (*b < 0 || *b > 254) {
+        const double top = percent ? 100 : 254;
+        if (*b < 0 || *b > top) {
             err = DecodeResult::fail("range", std::string(who) + ": field \"brightness\" is " + decode::show(*b) +
-                                                  ", outside 0..254");
+                                                  ", outside 0.." + decode::show(top));
             return false;
         }
-        pct = *b / 254.0 * 100.0;
+        pct = *b / top * 100.0;
         return true;
     }
     if (!decode::number_field(who, o, "Dimmer", false, b, err)) return false;
@@ -43,7 +46,8 @@ bool brightness_of(std::string_view who, const json::object& o, std::optional<do
     return true;
 }
 
-// One decoder serves the json, zigbee2mqtt and tasmota formats: the shapes do not overlap.
+// One decoder serves the json, zigbee2mqtt and tasmota formats and Shelly status objects (Gen1
+// {"ison", "brightness" 0..100}, Gen2 {"output", "brightness" 0..100}): the shapes do not overlap.
 DecodeResult decode_lights_json(const SensorSpec& spec, std::string_view payload, UnixS arrival) {
     constexpr std::string_view WHO = "lights/json";
     DecodeResult err;
@@ -58,7 +62,7 @@ DecodeResult decode_lights_json(const SensorSpec& spec, std::string_view payload
         if (state == nullptr) return err;
         at = "value " + decode::quote(spec.value_pointer);
     } else if (root != nullptr) {
-        for (const char* k : {"state", "POWER", "POWER1"}) {
+        for (const char* k : {"state", "POWER", "POWER1", "ison", "output"}) {
             if ((state = root->if_contains(k)) != nullptr) {
                 at = std::string("field \"") + k + "\"";
                 break;
@@ -70,7 +74,8 @@ DecodeResult decode_lights_json(const SensorSpec& spec, std::string_view payload
     }
 
     std::optional<double> pct;
-    if (root != nullptr && !brightness_of(WHO, *root, pct, err)) return err;
+    const bool shelly = root != nullptr && (root->contains("ison") || root->contains("output"));
+    if (root != nullptr && !brightness_of(WHO, *root, shelly, pct, err)) return err;
 
     LightReading r;
     r.t = arrival;
@@ -105,7 +110,8 @@ const DecoderDescriptor LIGHTS_PLAIN{SensorKind::lights, "plain",
 extern const DecoderDescriptor LIGHTS_JSON;
 const DecoderDescriptor LIGHTS_JSON{
     SensorKind::lights, "json",
-    "light state object: zigbee2mqtt {state, brightness 0..254}, Tasmota {POWER, Dimmer 0..100}, or a value pointer",
+    "light state object: zigbee2mqtt {state, brightness 0..254}, Tasmota {POWER, Dimmer 0..100}, Shelly {ison or "
+    "output, brightness 0..100}, or a value pointer",
     R"({"state": "ON", "brightness": 127, "color_temp": 370})", decode_lights_json};
 
 extern const DecoderDescriptor LIGHTS_ZIGBEE2MQTT;
