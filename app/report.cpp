@@ -103,7 +103,8 @@ int report(const ReportOptions& o) {
                              : !cfg->store.path.empty() ? cfg->store.path
                                                         : SqliteHistory::default_path(cfg->state_dir);
     try {
-        const SqliteHistory history(path, StoreMode::read_only);
+        // Read-only: the advice below is rebuilt through the History interface, which never writes here.
+        SqliteHistory history(path, StoreMode::read_only);
         const auto nights = report::all_nights(history, sleeper->id);
         report::ReportData d;
         d.sleeper = sleeper->id;
@@ -130,6 +131,7 @@ int report(const ReportOptions& o) {
             chosen.assign(nights.end() - static_cast<std::ptrdiff_t>(n), nights.end());
             d.trend = nights;
         }
+        d.advice = report::current_advice(history, *sleeper, cfg->plugin.language, *zone);
         for (const auto& n : chosen) d.nights.push_back(report::closed_night(history, sleeper->id, n, sleeper->night));
         const std::string text = svg ? report::night_svg(d.nights.back(), *zone) + "\n" : report::report_html(d, *zone);
         return write_file(o.out, text) ? EXIT_OK : EXIT_RUNTIME;

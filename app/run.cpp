@@ -193,7 +193,7 @@ private:
         WebSources src;
         src.config = [this]() -> const Config& { return *cfg_; };
         src.zone = [this]() -> const Zone& { return *zone_; };
-        src.history = [this]() -> const SqliteHistory& { return *history_; };
+        src.history = [this]() -> SqliteHistory& { return *history_; };
         src.now = [] { return wall_now(); };
         try {
             web_ = std::make_unique<web::Server>(io_, cfg_->web, make_web_handler(std::move(src)));

@@ -36,7 +36,7 @@ web::Handler make_web_handler(WebSources src) {
             sleeper = &*it;
         }
         const Zone& zone = src.zone();
-        const SqliteHistory& history = src.history();
+        SqliteHistory& history = src.history();
         const UnixS now = src.now();
         const report::NightData night = report::tonight(history, sleeper->id, sleeper->night, zone, now);
         const std::string version = report::night_version(night);
@@ -49,6 +49,7 @@ web::Handler make_web_handler(WebSources src) {
         d.nights = {night};
         d.trend = history.recent_nights(sleeper->id, report::TREND_NIGHTS);
         d.generated = now;
+        d.advice = report::current_advice(history, *sleeper, cfg.plugin.language, zone);
         d.version = version;
         d.refresh_s = cfg.web.refresh_s;
         // Relative, and carrying the sleeper along, so that the page polls what it shows.

@@ -15,7 +15,7 @@ namespace hypnic::app {
 struct WebSources {
     std::function<const Config&()> config;
     std::function<const Zone&()> zone;
-    std::function<const SqliteHistory&()> history;
+    std::function<SqliteHistory&()> history;  ///< read only (the advice is rebuilt through History&)
     std::function<UnixS()> now;
 };
 

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <limits>
 
+#include "plugin/advice/advisor.hpp"
 #include "plugin/night/rules.hpp"
 
 namespace hypnic::report {
@@ -42,6 +43,16 @@ NightData tonight(const SqliteHistory& history, const std::string& sleeper, cons
     d.until = now;
     d.events = history.events_between(sleeper, from, now);
     return d;
+}
+
+std::optional<Advice> current_advice(History& history, const SleeperParams& sleeper, const std::string& language,
+                                     const Zone& zone) {
+    const advice::Advisor advisor(sleeper, language, zone, history);
+    std::vector<OutputBody> out;
+    advisor.retained(out);
+    for (const auto& o : out)
+        if (const auto* a = std::get_if<Advice>(&o)) return *a;
+    return std::nullopt;
 }
 
 std::string night_version(const NightData& night) {

@@ -25,6 +25,12 @@ NightData closed_night(const SqliteHistory& history, const std::string& sleeper,
 NightData tonight(const SqliteHistory& history, const std::string& sleeper, const NightParams& params,
                   const Zone& zone, UnixS now);
 
+/// The advice the daemon holds for `sleeper`: rebuilt from the stored nights by the same Advisor the
+/// daemon uses (so it matches the retained `advice` topic); nullopt when advice is off or there are
+/// no nights yet. Only reads `history`. Throws StoreError.
+std::optional<Advice> current_advice(History& history, const SleeperParams& sleeper, const std::string& language,
+                                     const Zone& zone);
+
 /// A short text that changes whenever what `tonight` shows changes (the live page's poll version).
 std::string night_version(const NightData& night);
 
