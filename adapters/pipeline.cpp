@@ -106,18 +106,25 @@ struct Pipeline::Impl {
         for (const Output& o : outs) renderer.render(o, arrival, out);
     }
 
+    // Splits `<base>/<sleeper><kind><leaf>` (kind "/log/" or "/set/"); false for any other topic.
+    bool split_sleeper_topic(std::string_view topic, std::string_view kind, std::string_view& sleeper_id,
+                             std::string_view& leaf) const {
+        if (topic.size() <= base.size() + 1 || topic.substr(0, base.size()) != base || topic[base.size()] != '/')
+            return false;
+        const std::string_view rest = topic.substr(base.size() + 1);
+        const std::size_t slash = rest.find('/');
+        if (slash == std::string_view::npos || rest.substr(slash, kind.size()) != kind) return false;
+        sleeper_id = rest.substr(0, slash);
+        leaf = rest.substr(slash + kind.size());
+        return true;
+    }
+
     std::optional<Rejection> on_log(std::string_view topic, std::string_view payload, UnixS arrival,
                                     std::vector<Publication>& out, bool& matched) {
         matched = false;
-        // <base>/<sleeper>/log/<factor>
-        if (topic.size() <= base.size() + 1 || topic.substr(0, base.size()) != base || topic[base.size()] != '/')
-            return std::nullopt;
-        const std::string_view rest = topic.substr(base.size() + 1);
-        const std::size_t slash = rest.find('/');
-        if (slash == std::string_view::npos || rest.substr(slash, 5) != "/log/") return std::nullopt;
+        std::string_view sleeper_id, factor_name;
+        if (!split_sleeper_topic(topic, "/log/", sleeper_id, factor_name)) return std::nullopt;
         matched = true;
-        const std::string_view sleeper_id = rest.substr(0, slash);
-        const std::string_view factor_name = rest.substr(slash + 5);
         std::size_t sleeper = params.sleepers.size();
         for (std::size_t s = 0; s < params.sleepers.size(); ++s)
             if (params.sleepers[s].id == sleeper_id) sleeper = s;
@@ -153,14 +160,9 @@ struct Pipeline::Impl {
     std::optional<Rejection> on_setting(std::string_view topic, std::string_view payload, bool retained,
                                         UnixS arrival, std::vector<Publication>& out, bool& matched) {
         matched = false;
-        if (topic.size() <= base.size() + 1 || topic.substr(0, base.size()) != base || topic[base.size()] != '/')
-            return std::nullopt;
-        const std::string_view rest = topic.substr(base.size() + 1);
-        const std::size_t slash = rest.find('/');
-        if (slash == std::string_view::npos || rest.substr(slash, 5) != "/set/") return std::nullopt;
+        std::string_view sleeper_id, name;
+        if (!split_sleeper_topic(topic, "/set/", sleeper_id, name)) return std::nullopt;
         matched = true;
-        const std::string_view sleeper_id = rest.substr(0, slash);
-        const std::string_view name = rest.substr(slash + 5);
         const auto mine = std::find_if(params.sleepers.begin(), params.sleepers.end(),
                                        [&](const SleeperParams& s) { return s.id == sleeper_id; });
         if (mine == params.sleepers.end()) {
