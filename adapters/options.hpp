@@ -26,6 +26,7 @@ struct MqttOptions {
     int reconnect_min_s = 1;
     int reconnect_max_s = 60;
     std::size_t max_payload_bytes = 256 * 1024;
+    int diagnostics_interval_s = 60;  ///< `<base>/diagnostics` at most this often, seconds; 0: never
     TlsOptions tls;
 };
 

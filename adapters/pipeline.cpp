@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "adapters/decoders/registry.hpp"
+#include "adapters/json_out.hpp"
 #include "adapters/homeassistant/settings.hpp"
 #include "adapters/render.hpp"
 
@@ -267,5 +268,38 @@ void Pipeline::checkpoint() { impl_->plugin.checkpoint(); }
 const RejectCounters& Pipeline::rejects() const { return impl_->rejects; }
 
 Plugin& Pipeline::plugin() { return impl_->plugin; }
+
+std::string diagnostics_payload(const DaemonCounters& c, const RejectCounters& rejects, UnixS ts) {
+    JsonWriter w;
+    w.begin_object();
+    w.key("ts").number(ts, 3);
+    w.key("uptime_s").number(c.uptime_s, 0);
+    w.key("messages_in").value(c.messages_in);
+    w.key("messages_out").value(c.messages_out);
+    w.key("connects").value(c.connects);
+    w.key("reconnects").value(c.connects > 0 ? c.connects - 1 : std::uint64_t{0});
+    w.key("connections_lost").value(c.connections_lost);
+    w.key("connect_failures").value(c.connect_failures);
+    w.key("dropped_oversize").value(c.dropped_oversize);
+    w.key("dropped_queue_full").value(c.dropped_queue_full);
+    w.key("rejected_total").value(rejects.total);
+    w.key("rejects").begin_object();
+    // The map is ordered by (topic, reason), so each topic's reasons are adjacent.
+    std::string_view open_topic;
+    bool any = false;
+    for (const auto& [key, n] : rejects.by_topic_reason) {
+        if (!any || key.first != open_topic) {
+            if (any) w.end_object();
+            w.key(key.first).begin_object();
+            open_topic = key.first;
+            any = true;
+        }
+        w.key(key.second).value(n);
+    }
+    if (any) w.end_object();
+    w.end_object();
+    w.end_object();
+    return w.take();
+}
 
 }  // namespace hypnic

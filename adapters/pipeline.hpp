@@ -53,4 +53,22 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
+/// What the live daemon counts about its own traffic, for `<base>/diagnostics`. Every counter only
+/// grows for the life of the process.
+struct DaemonCounters {
+    double uptime_s = 0;                   ///< seconds since the daemon started
+    std::uint64_t messages_in = 0;         ///< messages received from the broker (after the size cap)
+    std::uint64_t messages_out = 0;        ///< publications handed to the MQTT client
+    std::uint64_t connects = 0;            ///< successful connects, the first one included
+    std::uint64_t connections_lost = 0;
+    std::uint64_t connect_failures = 0;
+    std::uint64_t dropped_oversize = 0;    ///< payloads over mqtt.max_payload_bytes, never parsed
+    std::uint64_t dropped_queue_full = 0;  ///< publications lost to the bounded queue while disconnected
+};
+
+/// The JSON payload of `<base>/diagnostics` (docs/reliability.md): the counters above, `reconnects`
+/// (= connects - 1, never negative), `rejected_total` and `rejects` as
+/// {"<topic>": {"<reason>": count}} from `rejects`, and `ts` (Unix seconds, 3 decimals).
+std::string diagnostics_payload(const DaemonCounters& c, const RejectCounters& rejects, UnixS ts);
+
 }  // namespace hypnic

@@ -160,6 +160,7 @@ public:
         last_checkpoint_ = wall_now();
         prune(last_checkpoint_);
         tick();
+        arm_diagnostics();
         io_.run();
         return exit_code_;
     }
@@ -309,6 +310,48 @@ private:
         });
     }
 
+    /// `<base>/diagnostics` every mqtt.diagnostics_interval_s while connected (retained, so a
+    /// dashboard that subscribes later sees the latest counters at once).
+    void arm_diagnostics() {
+        const int every_s = cfg_->mqtt.diagnostics_interval_s;
+        if (every_s <= 0 || stopping_) return;
+        diagnostics_timer_.expires_after(std::chrono::seconds(every_s));
+        diagnostics_timer_.async_wait([this](const boost::system::error_code& ec) {
+            if (ec || stopping_) return;
+            publish_diagnostics();
+            arm_diagnostics();
+        });
+    }
+
+    void publish_diagnostics() {
+        if (!client_->connected()) return;  // counters are not worth queueing: the next round has newer ones
+        const MqttStats& s = client_->stats();
+        DaemonCounters c = retired_;
+        c.uptime_s = std::chrono::duration<double>(SteadyClock::now() - started_).count();
+        c.messages_in += s.received;
+        c.messages_out += s.published;
+        c.connects += s.connects;
+        c.connections_lost += s.connections_lost;
+        c.connect_failures += s.connect_failures;
+        c.dropped_oversize += s.dropped_oversize;
+        c.dropped_queue_full += s.dropped_queue_full;
+        const UnixS now = wall_now();
+        client_->publish(Publication{now, cfg_->mqtt.base_topic + "/diagnostics",
+                                     diagnostics_payload(c, pipeline_->rejects(), now), true, 1});
+    }
+
+    /// Keeps the counters of a client that a reload replaces, so that the published ones only grow.
+    void retire_client_stats() {
+        const MqttStats& s = client_->stats();
+        retired_.messages_in += s.received;
+        retired_.messages_out += s.published;
+        retired_.connects += s.connects;
+        retired_.connections_lost += s.connections_lost;
+        retired_.connect_failures += s.connect_failures;
+        retired_.dropped_oversize += s.dropped_oversize;
+        retired_.dropped_queue_full += s.dropped_queue_full;
+    }
+
     void checkpoint(UnixS now) {
         try {
             pipeline_->checkpoint();
@@ -350,6 +393,7 @@ private:
         tick_timer_.cancel();
         if (web_) web_->stop();
         announce_timer_.cancel();
+        diagnostics_timer_.cancel();
         signals_.cancel();
         exit_code_ = EXIT_OK;
         io_.stop();
@@ -393,6 +437,7 @@ private:
             spdlog::info("reload: MQTT connection settings changed; reconnecting to {}",
                          MqttClient::mask_url(cfg_->mqtt.url));
             client_->stop(STOP_TIMEOUT);
+            retire_client_stats();
             try {
                 client_ = make_client(cfg_->mqtt);
             } catch (const std::exception& e) {
@@ -418,6 +463,9 @@ private:
     boost::asio::signal_set signals_{io_, SIGTERM, SIGINT, SIGHUP};
     boost::asio::steady_timer tick_timer_{io_};
     boost::asio::steady_timer announce_timer_{io_};
+    boost::asio::steady_timer diagnostics_timer_{io_};
+    SteadyClock::time_point started_ = SteadyClock::now();
+    DaemonCounters retired_;  // counters of MQTT clients replaced by a reload
     std::unique_ptr<SqliteHistory> history_;
     UnixS last_prune_ = 0;
     std::unique_ptr<Pipeline> pipeline_;

@@ -374,7 +374,7 @@ void check_order(Section& sec, std::string_view lo_key, double lo, std::string_v
 // ---------------------------------------------------------------------------------------------
 // mqtt
 
-const std::array<Field<MqttOptions>, 7> MQTT_FIELDS = {{
+const std::array<Field<MqttOptions>, 8> MQTT_FIELDS = {{
     {"client_id", &MqttOptions::client_id, 0, 0, {}, free_text},
     {"keepalive_s", &MqttOptions::keepalive_s, 5, 65535, "seconds"},
     {"qos", &MqttOptions::qos, 0, 2},
@@ -382,6 +382,7 @@ const std::array<Field<MqttOptions>, 7> MQTT_FIELDS = {{
     {"reconnect_min_s", &MqttOptions::reconnect_min_s, 1, 3600, "seconds"},
     {"reconnect_max_s", &MqttOptions::reconnect_max_s, 1, 86400, "seconds"},
     {"max_payload_bytes", &MqttOptions::max_payload_bytes, 1024, 268435455, "bytes"},
+    {"diagnostics_interval_s", &MqttOptions::diagnostics_interval_s, 0, 86400, "seconds"},
 }};
 
 const std::array<Field<TlsOptions>, 2> TLS_FIELDS = {{
