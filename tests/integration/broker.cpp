@@ -190,11 +190,19 @@ std::unique_ptr<ChildProcess> start_hypnicd(const std::vector<std::string>& args
 
 // ---------------------------------------------------------------------------------------------
 
-Broker::Broker(bool start_now, int port) : port_(port ? port : free_loopback_port()) {
+Broker::Broker(bool start_now, int port) : Broker(BrokerOptions{}, start_now, port) {}
+
+Broker::Broker(const BrokerOptions& o, bool start_now, int port)
+    : port_(port ? port : free_loopback_port()), tls_(o.tls) {
     std::ostringstream c;
     c << "listener " << port_ << " 127.0.0.1\n"
-      << "allow_anonymous true\n"
-      << "persistence false\n"
+      << o.listener_extra << (o.listener_extra.empty() || o.listener_extra.back() == '\n' ? "" : "\n")
+      << "allow_anonymous " << (o.allow_anonymous ? "true" : "false") << "\n";
+    if (o.persistence)
+        c << "persistence true\npersistence_location " << dir_.path() << "/\nautosave_interval 0\n";
+    else
+        c << "persistence false\n";
+    c
       << "log_dest file " << dir_.path() << "/mosquitto.log\n"
       << "log_type error\nlog_type warning\nlog_type notice\nlog_type information\n";
     conf_ = dir_.write("mosquitto.conf", c.str());
@@ -227,7 +235,11 @@ void Broker::stop() {
     eventually([&] { return !port_accepts(port_); }, 3s);
 }
 
-std::string Broker::url() const { return "tcp://127.0.0.1:" + std::to_string(port_); }
+void Broker::signal(int sig) const {
+    if (proc_) proc_->signal(sig);
+}
+
+std::string Broker::url() const { return (tls_ ? "ssl://127.0.0.1:" : "tcp://127.0.0.1:") + std::to_string(port_); }
 std::string Broker::log() const { return read_file(dir_.path() + "/mosquitto.log"); }
 
 // ---------------------------------------------------------------------------------------------
@@ -247,17 +259,30 @@ private:
     TestClient& owner_;
 };
 
+namespace {
+mqtt::connect_options plain_options() {
+    mqtt::connect_options o;
+    o.set_clean_session(true);
+    o.set_connect_timeout(5);
+    return o;
+}
+}  // namespace
+
 TestClient::TestClient(const std::string& url, const std::string& client_id)
+    : TestClient(url, plain_options(), client_id) {}
+
+TestClient::TestClient(const std::string& url, const mqtt::connect_options& options, const std::string& client_id)
     : cb_(std::make_unique<Callback>(*this)) {
     const std::string id = client_id.empty() ? "hypnic-test-" + std::to_string(::getpid()) + "-" +
                                                    std::to_string(client_counter++)
                                              : client_id;
     cli_ = std::make_unique<mqtt::async_client>(url, id, static_cast<mqtt::iclient_persistence*>(nullptr));
     cli_->set_callback(*cb_);
-    mqtt::connect_options o;
-    o.set_clean_session(true);
-    o.set_connect_timeout(5);
-    cli_->connect(o)->wait_for(10s);
+    try {
+        cli_->connect(options)->wait_for(10s);
+    } catch (const mqtt::exception& e) {
+        throw std::runtime_error("test client could not connect to " + url + ": " + e.what());
+    }
     if (!cli_->is_connected()) throw std::runtime_error("test client could not connect to " + url);
 }
 
@@ -326,6 +351,40 @@ std::optional<Received> TestClient::retained(const std::string& topic, std::chro
 }
 
 bool TestClient::connected() const { return cli_->is_connected(); }
+
+// ---------------------------------------------------------------------------------------------
+
+SensorPublisher::SensorPublisher(const std::string& url, const std::string& client_id) {
+    mqtt::create_options co(MQTTVERSION_3_1_1);
+    co.set_send_while_disconnected(true, true);
+    co.set_max_buffered_messages(1'000'000);
+    cli_ = std::make_unique<mqtt::async_client>(url, client_id, co, static_cast<mqtt::iclient_persistence*>(nullptr));
+    mqtt::connect_options o;
+    o.set_clean_session(false);
+    o.set_keep_alive_interval(5);
+    o.set_connect_timeout(5);
+    o.set_automatic_reconnect(std::chrono::seconds(1), std::chrono::seconds(2));
+    cli_->connect(o)->wait_for(10s);
+    if (!cli_->is_connected()) throw std::runtime_error("sensor publisher could not connect to " + url);
+}
+
+SensorPublisher::~SensorPublisher() {
+    try {
+        if (cli_->is_connected()) cli_->disconnect()->wait_for(3s);
+    } catch (const mqtt::exception&) {
+        // The broker may already be gone.
+    }
+}
+
+void SensorPublisher::publish(const std::string& topic, const std::string& payload) {
+    cli_->publish(mqtt::make_message(topic, payload, 1, false));
+}
+
+bool SensorPublisher::wait_delivered(std::chrono::milliseconds timeout) {
+    return eventually([&] { return cli_->get_pending_delivery_tokens().empty(); }, timeout);
+}
+
+bool SensorPublisher::connected() const { return cli_->is_connected(); }
 
 bool eventually(const std::function<bool()>& cond, std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;

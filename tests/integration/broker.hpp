@@ -75,12 +75,26 @@ RunResult run_hypnicd(const std::vector<std::string>& args, std::chrono::millise
 std::unique_ptr<ChildProcess> start_hypnicd(const std::vector<std::string>& args,
                                             const std::vector<std::string>& extra_env = {});
 
+/// How a test broker is configured beyond a plain anonymous listener.
+struct BrokerOptions {
+    /// Keep sessions and queued QoS 1 messages across a restart (mosquitto.db in the broker's dir).
+    bool persistence = false;
+    bool allow_anonymous = true;
+    /// Lines placed right after the `listener` line (cafile, certfile, password_file, ...).
+    std::string listener_extra;
+    /// The listener speaks TLS: url() then says ssl://.
+    bool tls = false;
+};
+
 /// A mosquitto of our own on 127.0.0.1:<free port>, stopped (SIGTERM, then SIGKILL) on destruction.
 class Broker {
 public:
     /// `port` 0: pick a free one. `start_now` false: only reserve the configuration (for tests of
     /// a broker that comes up late).
     explicit Broker(bool start_now = true, int port = 0);
+    explicit Broker(const BrokerOptions& options, bool start_now = true, int port = 0);
+    /// Sends `sig` to the running mosquitto (SIGSTOP/SIGCONT stall it without closing sockets).
+    void signal(int sig) const;
     ~Broker();
     Broker(const Broker&) = delete;
     Broker& operator=(const Broker&) = delete;
@@ -103,6 +117,7 @@ public:
 private:
     TempDir dir_;
     int port_ = 0;
+    bool tls_ = false;
     std::string conf_;
     std::unique_ptr<ChildProcess> proc_;
 };
@@ -121,6 +136,8 @@ class TestClient {
 public:
     /// Connects (clean session) or throws.
     explicit TestClient(const std::string& url, const std::string& client_id = "");
+    /// Connects with these options (TLS, user name and password) or throws.
+    TestClient(const std::string& url, const mqtt::connect_options& options, const std::string& client_id = "");
     ~TestClient();
     TestClient(const TestClient&) = delete;
     TestClient& operator=(const TestClient&) = delete;
@@ -150,6 +167,25 @@ private:
     mutable std::mutex mu_;
     std::condition_variable cv_;
     std::vector<Received> msgs_;
+};
+
+/// A sensor as a real one behaves: a stable client id with a persistent session, QoS 1, automatic
+/// reconnect, and publications buffered (in order) while the broker is away.
+class SensorPublisher {
+public:
+    /// Starts connecting; throws when the first connection does not come up within 10 s.
+    SensorPublisher(const std::string& url, const std::string& client_id);
+    ~SensorPublisher();
+    SensorPublisher(const SensorPublisher&) = delete;
+    SensorPublisher& operator=(const SensorPublisher&) = delete;
+    /// Non-blocking: sent now, or buffered until the connection is back.
+    void publish(const std::string& topic, const std::string& payload);
+    /// Waits until the broker has acknowledged everything published; false at the deadline.
+    bool wait_delivered(std::chrono::milliseconds timeout);
+    bool connected() const;
+
+private:
+    std::unique_ptr<mqtt::async_client> cli_;
 };
 
 /// Polls `cond` every 20 ms until it holds; false at the deadline.
