@@ -27,6 +27,27 @@ struct Route {
     std::size_t sensor;
 };
 
+// A wind-down input: a light's state topic (light = index into WinddownParams::lights) or the
+// sleeper's pause topic (light = SIZE_MAX).
+struct WinddownRoute {
+    std::size_t sleeper;
+    std::size_t light;
+};
+
+// Where a light reports its state: the configured state_topic, else the protocol's own topics
+// (a template light without one has no override detection).
+std::vector<std::string> light_state_topics(const LightSpec& l) {
+    if (!l.state_topic.empty()) return {l.state_topic};
+    switch (l.type) {
+        case LightType::zigbee2mqtt: return {l.topic};
+        case LightType::tasmota: return {"stat/" + l.topic + "/RESULT", "tele/" + l.topic + "/STATE"};
+        case LightType::shelly_gen1: return {l.topic + "/light/" + std::to_string(l.channel) + "/status"};
+        case LightType::shelly_rpc: return {l.topic + "/status/light:" + std::to_string(l.channel)};
+        case LightType::template_: break;
+    }
+    return {};
+}
+
 struct LogKey {
     std::size_t sleeper;
     Factor factor;
@@ -71,6 +92,18 @@ struct Pipeline::Impl {
                 if (r.empty()) topics.push_back(sensors[k].topic);
                 r.push_back(Route{s, k});
             }
+        }
+        for (std::size_t s = 0; s < params.sleepers.size(); ++s) {
+            const WinddownParams& w = params.sleepers[s].winddown;
+            const auto add = [&](const std::string& topic, std::size_t light) {
+                if (topic.empty()) return;
+                auto& r = winddown_routes[topic];
+                if (r.empty() && !routes.count(topic)) topics.push_back(topic);
+                r.push_back(WinddownRoute{s, light});
+            };
+            for (std::size_t k = 0; k < w.lights.size(); ++k)
+                for (const std::string& t : light_state_topics(w.lights[k])) add(t, k);
+            add(w.pause_topic, SIZE_MAX);
         }
     }
 
@@ -180,12 +213,37 @@ struct Pipeline::Impl {
         return std::nullopt;
     }
 
+    // A light's state or a pause switch for the wind-down: ON/OFF text or a JSON state object
+    // (zigbee2mqtt, Tasmota, Shelly), decoded by the lights decoders. Keeps the first refusal.
+    void feed_winddown(const std::vector<WinddownRoute>& targets, std::string_view payload, UnixS arrival,
+                       std::vector<Publication>& out, std::optional<DecodeFailure>& first) {
+        SensorSpec spec;
+        spec.kind = SensorKind::lights;
+        const std::size_t brace = payload.find_first_not_of(" \t\r\n");
+        spec.format = brace != std::string_view::npos && payload[brace] == '{' ? "json" : "plain";
+        DecodeResult res = decode_payload(spec, payload, arrival);
+        if (!res.ok()) {
+            if (!first) first = std::move(res.failure);
+            return;
+        }
+        for (const WinddownRoute& r : targets)
+            for (const Reading& reading : res.readings) {
+                Input in{r.sleeper, SIZE_MAX, arrival, reading};
+                in.winddown_light = r.light;
+                in.winddown_pause = r.light == SIZE_MAX;
+                outs.clear();
+                plugin.on_input(in, outs);
+                for (const Output& o : outs) renderer.render(o, arrival, out);
+            }
+    }
+
     MqttOptions mqtt;
     PluginParams params;
     std::string base;
     Plugin plugin;
     mutable Renderer renderer;  // holds only the Shelly RPC request counter as state
     std::unordered_map<std::string, std::vector<Route>> routes;
+    std::unordered_map<std::string, std::vector<WinddownRoute>> winddown_routes;
     std::vector<std::string> topics;             // sensor topics in configuration order
     std::vector<std::vector<double>> last_t;     // last processed sample time per (sleeper, sensor)
     std::deque<LogKey> recent_logs;
@@ -215,7 +273,8 @@ std::optional<Rejection> Pipeline::on_message(std::string_view topic, std::strin
                             std::to_string(m.mqtt.max_payload_bytes));
 
     const auto it = m.routes.find(std::string(topic));
-    if (it == m.routes.end()) {
+    const auto wd = m.winddown_routes.find(std::string(topic));
+    if (it == m.routes.end() && wd == m.winddown_routes.end()) {
         bool matched = false;
         auto rej = m.on_log(topic, payload, arrival, out, matched);
         if (matched) return rej;
@@ -226,7 +285,8 @@ std::optional<Rejection> Pipeline::on_message(std::string_view topic, std::strin
     // A topic shared by several sensors (one light for two sleepers) is decoded for each; the
     // message counts as one rejection, the first refusal, however many sensors refused it.
     std::optional<DecodeFailure> first;
-    for (const Route& r : it->second) {
+    static const std::vector<Route> NO_SENSORS;
+    for (const Route& r : it == m.routes.end() ? NO_SENSORS : it->second) {
         const SensorSpec& spec = m.params.sleepers[r.sleeper].sensors[r.sensor];
         DecodeResult res = decode_payload(spec, payload, arrival);
         if (!res.ok()) {
@@ -244,6 +304,7 @@ std::optional<Rejection> Pipeline::on_message(std::string_view topic, std::strin
             m.feed(r.sleeper, r.sensor, arrival, std::move(reading), out);
         }
     }
+    if (wd != m.winddown_routes.end()) m.feed_winddown(wd->second, payload, arrival, out, first);
     if (first) return m.reject(topic, std::move(first->reason), std::move(first->detail));
     return std::nullopt;
 }

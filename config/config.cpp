@@ -796,6 +796,7 @@ void read_winddown(Ctx& ctx, const YNode* node, const std::string& path, Winddow
     Section sec(ctx, node, path);
     read_fields(sec, w, WINDDOWN_FIELDS);
     read_checked(sec, "bedtime", w.bedtime, bedtime_value);
+    read_checked(sec, "pause_topic", w.pause_topic, topic_or_empty);
 
     static const std::array<std::string, 7> DAYS = {"monday", "tuesday", "wednesday", "thursday",
                                                     "friday", "saturday", "sunday"};

@@ -120,7 +120,7 @@ TEST_CASE("the example configuration names every key the loader knows") {
           "bedtime_by_weekday:", "monday:", "sunday:", "auto_earliest:", "auto_latest:", "caffeine_cutoff_h:",
           "exercise_cutoff_h:", "dim_lights_min:", "fade_min:", "dim_to_pct:", "warm_color_temp_k:", "relax_min:",
           "lights_out_min:", "heavy_extra_caffeine_h:", "heavy_extra_dim_min:", "heavy_extra_relax_min:",
-          "grace_min:", "lights:", "type:", "state_topic:", "command_topic:", "payload_template:", "channel:"}) {
+          "grace_min:", "pause_topic:", "lights:", "type:", "state_topic:", "command_topic:", "payload_template:", "channel:"}) {
         INFO(key);
         CHECK(text.find(key) != std::string::npos);
     }
