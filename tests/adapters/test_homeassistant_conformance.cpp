@@ -101,6 +101,76 @@ struct ComponentCheck {
             REQUIRE(c.contains("ret"));
             CHECK(c.at("ret") == false);
         }
+        check_platform_rules(c, platform);
+    }
+
+    // Per-platform rules of Home Assistant's MQTT platforms (docs of each platform).
+    static void check_platform_rules(const json::object& c, const std::string& platform) {
+        static const std::regex type_id("[a-z0-9_]+");
+        const auto unique_strings = [](const json::value& v) {
+            REQUIRE(v.is_array());
+            std::set<std::string> seen;
+            for (const auto& e : v.as_array()) {
+                REQUIRE(e.is_string());
+                CHECK_FALSE(e.as_string().empty());
+                CHECK(seen.insert(std::string(e.as_string())).second);
+            }
+            return seen;
+        };
+        const auto text = [&](const char* key) { return c.contains(key) ? std::string(c.at(key).as_string()) : ""; };
+        if (platform == "event") {
+            // event_types: a non-empty list; the template must emit one of them as event_type.
+            const auto types = unique_strings(c.at("evt_typ"));
+            CHECK_FALSE(types.empty());
+            for (const auto& t : types) CHECK(std::regex_match(t, type_id));
+            CHECK(text("val_tpl").find("event_type=") != std::string::npos);
+        }
+        if (platform == "sensor" && text("dev_cla") == "enum") {
+            CHECK(c.contains("ops"));
+            CHECK_FALSE(c.contains("unit_of_meas"));  // enum sensors have no unit
+            CHECK_FALSE(c.contains("stat_cla"));
+        }
+        if (platform == "sensor" && text("dev_cla") == "timestamp") {
+            CHECK_FALSE(c.contains("stat_cla"));
+            CHECK_FALSE(c.contains("unit_of_meas"));
+        }
+        if (platform == "sensor" && text("dev_cla") == "duration") CHECK(c.contains("unit_of_meas"));
+        if (platform == "select") {
+            CHECK_FALSE(unique_strings(c.at("ops")).empty());
+            CHECK(c.contains("stat_t"));
+        }
+        if (platform == "binary_sensor") {
+            // The default payload_on/off are ON/OFF; the template must produce exactly those.
+            CHECK_FALSE(c.contains("pl_on"));
+            CHECK(text("val_tpl").find("'ON'") != std::string::npos);
+            CHECK(text("val_tpl").find("'OFF'") != std::string::npos);
+        }
+        if (platform == "switch") {
+            CHECK(c.contains("stat_t"));
+            CHECK(c.at("pl_on") != c.at("pl_off"));
+            CHECK(text("val_tpl").find("'" + text("pl_on") + "'") != std::string::npos);
+            CHECK(text("val_tpl").find("'" + text("pl_off") + "'") != std::string::npos);
+        }
+        if (platform == "number") {
+            REQUIRE(c.contains("min"));
+            REQUIRE(c.contains("max"));
+            REQUIRE(c.contains("step"));
+            CHECK(c.at("min").to_number<double>() < c.at("max").to_number<double>());
+            CHECK(c.at("step").to_number<double>() > 0);
+        }
+        if (platform == "button") {
+            CHECK_FALSE(c.contains("stat_t"));  // a button has no state
+            CHECK(c.contains("pl_prs"));
+        }
+        if (platform == "device_automation") {
+            // type/subtype are free strings in HA but hypnic keeps them id-like; payload is required
+            // for a trigger that should not fire on every message of its topic.
+            CHECK(std::regex_match(text("type"), type_id));
+            CHECK(std::regex_match(text("stype"), type_id));
+            CHECK_FALSE(text("pl").empty());
+            CHECK_FALSE(c.contains("name"));
+            CHECK_FALSE(c.contains("avty_t"));
+        }
     }
 };
 
