@@ -11,6 +11,8 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "adapters/tz.hpp"
+
 namespace hypnic::app {
 
 std::optional<Config> load_config_reporting(const std::string& path) {
@@ -57,6 +59,15 @@ bool stderr_is_journal() {
 }
 
 }  // namespace
+
+std::unique_ptr<Zone> make_zone_reporting(const Config& config, const std::string& config_path) {
+    try {
+        return make_zone(config.timezone);
+    } catch (const std::exception& e) {
+        std::cerr << config_path << ": " << e.what() << '\n';
+        return nullptr;
+    }
+}
 
 void setup_logging(const std::string& level) {
     auto logger = spdlog::stderr_color_mt("hypnicd");

@@ -11,7 +11,6 @@
 #include "adapters/report/collect.hpp"
 #include "adapters/report/report.hpp"
 #include "adapters/store/sqlite_history.hpp"
-#include "adapters/tz.hpp"
 #include "app/commands.hpp"
 #include "app/common.hpp"
 
@@ -91,13 +90,8 @@ int report(const ReportOptions& o) {
         }
         sleeper = &*it;
     }
-    std::unique_ptr<Zone> zone;
-    try {
-        zone = make_zone(cfg->timezone);
-    } catch (const std::exception& e) {
-        std::cerr << o.config << ": " << e.what() << '\n';
-        return EXIT_USAGE;
-    }
+    const auto zone = make_zone_reporting(*cfg, o.config);
+    if (!zone) return EXIT_USAGE;
     // --state-dir wins over the configuration, as for replay and export.
     const std::string path = !o.state_dir.empty()     ? SqliteHistory::default_path(o.state_dir)
                              : !cfg->store.path.empty() ? cfg->store.path

@@ -567,7 +567,7 @@ Problem check_listen_address(std::string_view s) {
     const std::string a(s);
     unsigned char buf[sizeof(in6_addr)];
     if (::inet_pton(AF_INET, a.c_str(), buf) == 1 || ::inet_pton(AF_INET6, a.c_str(), buf) == 1) return std::nullopt;
-    return "must be an IPv4 or IPv6 address such as 127.0.0.1 or ::1 (not a host name), got '" + a + "'";
+    return std::string("must be an IPv4 or IPv6 address such as 127.0.0.1 or ::1, not a host name");
 }
 
 const std::array<Field<WebOptions>, 4> WEB_FIELDS = {{
