@@ -183,3 +183,32 @@ TEST_CASE("Home Assistant's controls change the settings, retained commands do n
     CHECK(watch.wait_for([](const Received& m) { return is_settings(m, true, "extended", 6.5); }, 5s));
     stop(*again);
 }
+
+TEST_CASE("hypnicd replay applies the set/ lines of a capture like the daemon does", "[hypnicd][homeassistant]") {
+    TempDir dir;
+    // No broker is needed: replay only reads the capture (the port is never connected to).
+    const auto cfg = dir.write("hypnic.yaml", ha_config(free_loopback_port(), dir.path() + "/state", {"alex"}));
+    const auto capture = dir.write("capture.jsonl",
+                                   "{\"ts\": 1764090000, \"topic\": \"hypnic/alex/set/caffeine_cutoff_h\", \"payload\": \"5\"}\n"
+                                   "{\"ts\": 1764090010, \"topic\": \"hypnic/alex/set/winddown_profile\", \"payload\": \"nope\"}\n"
+                                   "{\"ts\": 1764090020, \"topic\": \"hypnic/alex/set/winddown\", \"payload\": \"OFF\"}\n");
+    const auto r = run_hypnicd({"replay", "--config", cfg, "--capture", capture, "--until", "2025-11-25T18:00:00Z"}, 60s);
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    std::vector<boost::json::value> settings;
+    std::istringstream lines(r.out);
+    for (std::string line; std::getline(lines, line);) {
+        const auto v = boost::json::parse(line);
+        if (v.at("topic") == "hypnic/alex/settings") {
+            CHECK(v.at("retain") == true);
+            settings.push_back(boost::json::parse(std::string(v.at("payload").as_string())));
+        }
+    }
+    REQUIRE(settings.size() >= 2);
+    CHECK(settings[0].at("caffeine_cutoff_h").to_number<double>() == 5);
+    CHECK(settings[0].at("winddown") == true);
+    CHECK(settings.back().at("caffeine_cutoff_h").to_number<double>() == 5);
+    CHECK(settings.back().at("winddown") == false);
+    CHECK(settings.back().at("winddown_profile") == "adaptive");  // "nope" was refused
+    CHECK(r.err.find("winddown_profile") != std::string::npos);
+}
