@@ -30,12 +30,8 @@ fail() {
   exit 1
 }
 
-cat > "$WORK/mosquitto.conf" <<EOF
-listener $MQTT_PORT 127.0.0.1
-allow_anonymous true
-persistence false
-EOF
-mosquitto -c "$WORK/mosquitto.conf" > "$WORK/mosquitto.log" 2>&1 &
+# Without a configuration file mosquitto 2 listens on the loopback interface only and allows anonymous clients.
+mosquitto -p "$MQTT_PORT" > "$WORK/mosquitto.log" 2>&1 &
 PIDS+=($!)
 
 cat > "$WORK/settings.js" <<EOF
