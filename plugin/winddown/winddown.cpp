@@ -180,6 +180,11 @@ const EveningPlan& Winddown::plan(LocalDate evening) {
 }
 
 void Winddown::on_input(const Input& in, UnixS now, std::vector<OutputBody>& out) {
+    // Only what concerns the wind-down runs the schedule here; on_time drives it otherwise, so
+    // a stream of bed-sensor batches costs nothing.
+    const bool mine = in.winddown_pause || in.winddown_light != SIZE_MAX ||
+                      std::holds_alternative<FactorLog>(in.reading) || std::holds_alternative<SourceValue>(in.reading);
+    if (!mine) return;
     run(now, out);
     if (const auto* light = std::get_if<LightReading>(&in.reading)) {
         if (in.winddown_pause) {
