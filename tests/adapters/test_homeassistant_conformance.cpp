@@ -5,6 +5,9 @@
 #include <regex>
 #include <set>
 
+#include "adapters/homeassistant/settings.hpp"
+#include "adapters/render.hpp"
+#include "plugin/time.hpp"
 #include "plugin/types.hpp"
 #include "test_homeassistant_support.hpp"
 
@@ -398,4 +401,74 @@ TEST_CASE("removal payloads are empty and retained; migration payloads use a doc
     // alex's device config is handed over and cleared; sam's is cleared.
     CHECK(removals == 2);
     CHECK(migrations == 1);
+}
+
+namespace {
+
+// A payload hypnic renders on each source topic, as the daemon would publish it.
+json::value sample_payload(Source src) {
+    const FixedZone zone(3600, "CET");
+    switch (src) {
+        case Source::state: return parse_json(render_state(LiveState{}, zone));
+        case Source::event: return parse_json(render_event(MovementEvent{}, zone));
+        case Source::night: return parse_json(render_night(NightSummary{}, zone));
+        case Source::advice: {
+            Advice a;
+            AdviceItem item;
+            item.id = "routine";
+            item.priority = 1;
+            item.text = "Keep a regular bedtime.";
+            a.items.push_back(item);
+            return parse_json(render_advice(a, zone));
+        }
+        case Source::winddown: return parse_json(render_winddown(WinddownTrigger{}, zone));
+        case Source::winddown_next: return parse_json(render_winddown_next(WinddownNext{}, zone));
+        case Source::settings: return parse_json(render_settings(WinddownSettings{}));
+        case Source::none: break;
+    }
+    return nullptr;
+}
+
+// Every field path a template reads: value_json.a.b and value_json['a'].
+std::vector<std::vector<std::string>> field_paths(const std::string& tpl) {
+    static const std::regex dotted(R"(value_json((?:\.[a-z_]+)+))");
+    static const std::regex subscript(R"(value_json\['([a-z_]+)'\])");
+    std::vector<std::vector<std::string>> out;
+    for (std::sregex_iterator it(tpl.begin(), tpl.end(), dotted), end; it != end; ++it) {
+        std::vector<std::string> path;
+        std::istringstream parts((*it)[1].str().substr(1));
+        for (std::string p; std::getline(parts, p, '.');) path.push_back(p);
+        out.push_back(path);
+    }
+    for (std::sregex_iterator it(tpl.begin(), tpl.end(), subscript), end; it != end; ++it) out.push_back({(*it)[1]});
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("every field an entity's templates read is in the payload hypnic publishes on its topic",
+          "[homeassistant]") {
+    std::size_t paths_checked = 0;
+    for (const EntitySpec& row : entity_table()) {
+        for (const auto& [src, tpl] : {std::pair{row.state_source, row.value_template},
+                                       std::pair{row.attributes_source, row.attributes_template}}) {
+            if (src == Source::none || tpl.empty()) continue;
+            INFO(row.object_id << " reads " << topic_suffix(src) << ": " << tpl);
+            const json::value payload = sample_payload(src);
+            REQUIRE(payload.is_object());
+            for (const auto& path : field_paths(tpl)) {
+                const json::value* at = &payload;
+                std::string shown;
+                for (const auto& key : path) {
+                    shown += "." + key;
+                    INFO("value_json" << shown);
+                    REQUIRE(at->is_object());
+                    at = at->as_object().if_contains(key);
+                    REQUIRE(at != nullptr);
+                }
+                ++paths_checked;
+            }
+        }
+    }
+    CHECK(paths_checked >= entity_table().size() / 2);
 }
