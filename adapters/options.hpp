@@ -14,6 +14,14 @@ struct TlsOptions {
     bool verify = true;  ///< verify the server certificate and host name
 };
 
+/// Static sharding (docs/scale.md): an instance handles only the sleepers whose id hashes to `index`
+/// modulo `count` (FNV-1a 64 over the id's bytes); the others are not subscribed. Invariant:
+/// 0 <= index < count. The default 0/1 handles every sleeper.
+struct ShardOptions {
+    unsigned index = 0;
+    unsigned count = 1;
+};
+
 struct MqttOptions {
     std::string url = "tcp://localhost:1883";  ///< tcp://host:port | ssl://host:port | mqtt:// | mqtts://
     std::string base_topic = "hypnic";
@@ -28,6 +36,10 @@ struct MqttOptions {
     std::size_t max_payload_bytes = 256 * 1024;
     int diagnostics_interval_s = 60;  ///< `<base>/diagnostics` at most this often, seconds; 0: never
     TlsOptions tls;
+    /// MQTT 5 shared subscription group: non-empty subscribes `$share/<group>/<filter>` and connects
+    /// with MQTT 5 (docs/scale.md). Empty: plain subscriptions over MQTT 3.1.1.
+    std::string shared_group;
+    ShardOptions shard;  ///< from the top-level `shard: "i/n"` key
 };
 
 struct HomeAssistantOptions {

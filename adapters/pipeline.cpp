@@ -8,8 +8,8 @@
 #include <unordered_map>
 
 #include "adapters/decoders/registry.hpp"
-#include "adapters/json_out.hpp"
 #include "adapters/homeassistant/settings.hpp"
+#include "adapters/json_out.hpp"
 #include "adapters/render.hpp"
 
 namespace hypnic {
@@ -75,14 +75,39 @@ bool trim_seen(UnixS& t0, double period_s, Samples& samples, double& last_t) {
     last_t = new_last;
     return !samples.empty();
 }
+
+// The sleepers of this shard; the ids of the others are kept to ignore their log topics quietly.
+PluginParams shard_params(const PluginParams& all, const ShardOptions& shard, std::vector<std::string>& others) {
+    if (shard.count <= 1) return all;
+    PluginParams mine = all;
+    mine.sleepers.clear();
+    for (const SleeperParams& s : all.sleepers) {
+        if (in_shard(s.id, shard)) mine.sleepers.push_back(s);
+        else others.push_back(s.id);
+    }
+    return mine;
+}
 }  // namespace
+
+std::uint64_t shard_hash(std::string_view id) {
+    std::uint64_t h = 14695981039346656037ULL;
+    for (const char c : id) {
+        h ^= static_cast<unsigned char>(c);
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+bool in_shard(std::string_view id, const ShardOptions& shard) {
+    return shard.count <= 1 || shard_hash(id) % shard.count == shard.index;
+}
 
 struct Pipeline::Impl {
     Impl(const MqttOptions& m, const PluginParams& p, const Zone& z, History& h)
         : mqtt(m),
-          params(p),
+          params(shard_params(p, m.shard, other_shards)),
           base(m.base_topic.empty() ? p.base_topic : m.base_topic),
-          plugin(p, z, h),
+          plugin(params, z, h),
           renderer(base, params, z) {
         for (std::size_t s = 0; s < params.sleepers.size(); ++s) {
             const auto& sensors = params.sleepers[s].sensors;
@@ -162,6 +187,9 @@ struct Pipeline::Impl {
         std::size_t sleeper = params.sleepers.size();
         for (std::size_t s = 0; s < params.sleepers.size(); ++s)
             if (params.sleepers[s].id == sleeper_id) sleeper = s;
+        if (sleeper == params.sleepers.size() &&
+            std::find(other_shards.begin(), other_shards.end(), sleeper_id) != other_shards.end())
+            return std::nullopt;  // another instance's sleeper: its shard takes the log
         if (sleeper == params.sleepers.size())
             return reject(topic, "topic", "log topic names sleeper \"" + std::string(sleeper_id) +
                                               "\", which is not configured");
@@ -200,6 +228,8 @@ struct Pipeline::Impl {
         const auto mine = std::find_if(params.sleepers.begin(), params.sleepers.end(),
                                        [&](const SleeperParams& s) { return s.id == sleeper_id; });
         if (mine == params.sleepers.end()) {
+            if (std::find(other_shards.begin(), other_shards.end(), sleeper_id) != other_shards.end())
+                return std::nullopt;  // another instance's sleeper: its shard takes the command
             return reject(topic, "topic", "setting topic names sleeper \"" + std::string(sleeper_id) +
                                               "\", which is not configured");
         }
@@ -238,6 +268,7 @@ struct Pipeline::Impl {
     }
 
     MqttOptions mqtt;
+    std::vector<std::string> other_shards;  // ids of configured sleepers handled by other instances
     PluginParams params;
     std::string base;
     Plugin plugin;
@@ -260,6 +291,9 @@ std::vector<std::string> Pipeline::subscriptions() const {
     std::vector<std::string> subs = impl_->topics;
     subs.push_back(impl_->base + "/+/log/+");
     subs.push_back(impl_->base + "/+/set/+");
+    // In a shared subscription the broker hands each message to one member of the group.
+    if (const std::string& group = impl_->mqtt.shared_group; !group.empty())
+        for (std::string& s : subs) s = "$share/" + group + "/" + s;
     return subs;
 }
 

@@ -26,13 +26,22 @@ struct Rejection {
     std::string detail;   ///< human-readable: what, where, why
 };
 
+/// FNV-1a 64 (offset basis 14695981039346656037, prime 1099511628211) over the bytes of `id`: the
+/// stable hash behind `shard: "i/n"`, the same on every machine and release (docs/scale.md).
+std::uint64_t shard_hash(std::string_view id);
+/// True when the instance configured with `shard` handles the sleeper `id`: shard_hash(id) % count == index.
+bool in_shard(std::string_view id, const ShardOptions& shard);
+
 class Pipeline {
 public:
+    /// Only the sleepers of `mqtt.shard` are handled (subscribed, fed, published); the others are
+    /// left to the other instances, and their log topics are ignored without a rejection.
     Pipeline(const MqttOptions& mqtt, const PluginParams& params, const Zone& zone, History& history);
     ~Pipeline();
 
     /// Topic filters to subscribe to (sensor topics, built-in log topics `<base>/+/log/+` and the
-    /// Home Assistant controls `<base>/+/set/+`).
+    /// Home Assistant controls `<base>/+/set/+`), each as
+    /// `$share/<group>/<filter>` when mqtt.shared_group is set.
     std::vector<std::string> subscriptions() const;
     /// One incoming message. Appends rendered publications; returns a rejection when the payload
     /// was refused (nothing else happens then). `retained`: the broker delivered it as a retained

@@ -506,6 +506,9 @@ void read_mqtt(Ctx& ctx, const YNode* node, MqttOptions& m) {
     }
     read_checked(sec, "base_topic", m.base_topic, check_topic_prefix);
     read_checked(sec, "username", m.username, free_text);
+    // A group name is one topic level after $share/: the sleeper id rules keep + # / out.
+    read_checked(sec, "shared_group", m.shared_group,
+                 +[](std::string_view v) -> Problem { return v.empty() ? std::nullopt : check_id(v); });
     read_secret(sec, m);
     if (!m.password.empty() && m.username.empty()) {
         const YNode* at = nullptr;
@@ -914,6 +917,46 @@ void read_sleeper(Ctx& ctx, const YNode* node, std::size_t index, SleeperParams&
 }
 
 // ---------------------------------------------------------------------------------------------
+// shard: "i/n" (docs/scale.md)
+
+constexpr unsigned MAX_SHARDS = 1024;
+
+// Parses "i/n" with 0 <= i < n <= MAX_SHARDS; the message says what is wrong.
+void read_shard(Section& top, ShardOptions& out) {
+    std::string text;
+    if (!read_text(top, "shard", text)) return;
+    const auto fail = [&](const std::string& why) {
+        top.ctx().error(top.get("shard"), "shard " + quote(text) + " " + why);
+    };
+    const auto slash = text.find('/');
+    const auto number = [](std::string_view digits, unsigned& v) {
+        if (digits.empty() || digits.size() > 4) return false;
+        v = 0;
+        for (const char ch : digits) {
+            if (ch < '0' || ch > '9') return false;
+            v = v * 10 + static_cast<unsigned>(ch - '0');
+        }
+        return true;
+    };
+    unsigned index = 0;
+    unsigned count = 0;
+    if (slash == std::string::npos || !number(std::string_view(text).substr(0, slash), index) ||
+        !number(std::string_view(text).substr(slash + 1), count)) {
+        fail("must be \"i/n\": this instance's index i and the number of instances n, e.g. \"0/3\"");
+        return;
+    }
+    if (count < 1 || count > MAX_SHARDS) {
+        fail("has " + std::to_string(count) + " instances; n must be 1.." + std::to_string(MAX_SHARDS));
+        return;
+    }
+    if (index >= count) {
+        fail("has index " + std::to_string(index) + "; i must be 0.." + std::to_string(count - 1) + " (counted from 0)");
+        return;
+    }
+    out = ShardOptions{index, count};
+}
+
+// ---------------------------------------------------------------------------------------------
 
 void read_root(Ctx& ctx, const YNode* root, Config& c) {
     Section top(ctx, root, "");
@@ -928,6 +971,7 @@ void read_root(Ctx& ctx, const YNode* root, Config& c) {
     }
 
     read_mqtt(ctx, as_map(top, "mqtt"), c.mqtt);
+    read_shard(top, c.mqtt.shard);
     {
         Section ha(ctx, as_map(top, "homeassistant"), "homeassistant");
         read_fields(ha, c.homeassistant, HA_FIELDS);

@@ -19,6 +19,11 @@ namespace hypnic {
 namespace {
 
 constexpr int CONNECT_TIMEOUT_S = 10;
+// MQTT 5 ends a persistent session after this long without a connection (3.1.1 keeps it forever);
+// a week covers any realistic outage while letting the broker forget an instance that was removed.
+constexpr int SESSION_EXPIRY_S = 7 * 24 * 3600;
+// Commands paho may hold before its send thread has written them (a burst of publications).
+constexpr int PAHO_MAX_BUFFERED = 65535;
 constexpr const char* ONLINE = "online";
 constexpr const char* OFFLINE = "offline";
 
@@ -34,6 +39,23 @@ std::size_t userinfo_end(std::string_view url, std::size_t start) {
     const auto authority = url.substr(start, slash == std::string_view::npos ? url.npos : slash - start);
     const auto at = authority.rfind('@');
     return at == std::string_view::npos ? at : start + at;
+}
+
+/// Why a connect failed, in words a user can act on: MQTT 3.1.1 CONNACK codes (OASIS MQTT 3.1.1,
+/// 3.2.2.3), MQTT 5 reason codes (OASIS MQTT 5.0, 3.2.2.2) and paho's own failure for the network.
+std::string connect_failure_text(int rc, int reason) {
+    switch (reason ? reason : rc) {
+        case 1: return "the broker refused the protocol version";
+        case 2: case 133: return "the broker refused the client id (mqtt.client_id)";
+        case 3: case 136: return "the broker is unavailable";
+        case 4: case 134: return "bad user name or password (mqtt.username, mqtt.password*)";
+        case 5: case 135: return "not authorised (check mqtt.username and the password, or the client certificate)";
+        case 138: return "this client is banned by the broker";
+        default: break;
+    }
+    if (rc == -1)
+        return "no connection: the broker is unreachable, or the TLS handshake or certificate check failed";
+    return "connect failed";
 }
 
 std::string lower(std::string_view s) {
@@ -69,6 +91,10 @@ struct MqttClient::Impl : std::enable_shared_from_this<MqttClient::Impl> {
         // Results of connect attempts (the attempt number travels as the user context).
         void on_success(const mqtt::token&) override {
             post([](Impl& s) { s.on_connected_event(); });
+        }
+        /// OpenSSL's reason for a failed handshake (paho calls this on its own thread).
+        void tls_error(const std::string& what) {
+            post([what](Impl& s) { s.log(MqttLogLevel::error, "TLS: " + what); });
         }
         void on_failure(const mqtt::token& tok) override {
             const auto which = reinterpret_cast<std::uintptr_t>(tok.get_user_context());
@@ -117,13 +143,27 @@ struct MqttClient::Impl : std::enable_shared_from_this<MqttClient::Impl> {
         backoff_s = opts.reconnect_min_s;
         const std::string url = paho_url(opts);
         try {
-            cli = std::make_unique<mqtt::async_client>(url, opts.client_id, static_cast<mqtt::iclient_persistence*>(nullptr));
+            // Shared subscriptions ($share/...) are an MQTT 5 feature: only then speak version 5.
+            // paho also refuses publications beyond maxBufferedMessages (default 100) while
+            // connected; the retained state of a few dozen sleepers after a connect exceeds that.
+            const mqtt::create_options create(mqtt5() ? MQTTVERSION_5 : MQTTVERSION_DEFAULT, PAHO_MAX_BUFFERED);
+            cli = std::make_unique<mqtt::async_client>(url, opts.client_id, create,
+                                                       static_cast<mqtt::iclient_persistence*>(nullptr));
         } catch (const mqtt::exception& e) {
             throw std::invalid_argument("mqtt.url '" + mask_url(opts.url) + "': not accepted by the MQTT library (" +
                                         e.get_error_str() + ")");
         }
         conn_opts.set_keep_alive_interval(opts.keepalive_s);
-        conn_opts.set_clean_session(opts.clean_session);
+        if (mqtt5()) {
+            // Version 5 refuses the 3.1.1 clean-session flag: clean start plus a session expiry replace it.
+            conn_opts.set_clean_session(false);
+            conn_opts.set_mqtt_version(MQTTVERSION_5);
+            conn_opts.set_clean_start(opts.clean_session);
+            if (!opts.clean_session)
+                conn_opts.set_properties(mqtt::properties{{mqtt::property::SESSION_EXPIRY_INTERVAL, SESSION_EXPIRY_S}});
+        } else {
+            conn_opts.set_clean_session(opts.clean_session);
+        }
         conn_opts.set_connect_timeout(CONNECT_TIMEOUT_S);
         conn_opts.set_automatic_reconnect(false);  // our own backoff also covers the first connect
         if (!opts.username.empty()) conn_opts.set_user_name(opts.username);
@@ -137,6 +177,7 @@ struct MqttClient::Impl : std::enable_shared_from_this<MqttClient::Impl> {
             if (!opts.tls.key_file.empty()) ssl.set_private_key(opts.tls.key_file);
             ssl.set_enable_server_cert_auth(opts.tls.verify);
             ssl.set_verify(opts.tls.verify);
+            ssl.set_error_handler([b = &bridge](const std::string& what) { b->tls_error(what); });
             conn_opts.set_ssl(std::move(ssl));
         }
     }
@@ -151,6 +192,7 @@ struct MqttClient::Impl : std::enable_shared_from_this<MqttClient::Impl> {
     }
 
     std::string status_topic() const { return opts.base_topic + "/status"; }
+    bool mqtt5() const { return !opts.shared_group.empty(); }
 
     void start() {
         if (started || stopped) return;
@@ -190,7 +232,8 @@ struct MqttClient::Impl : std::enable_shared_from_this<MqttClient::Impl> {
         connecting = false;
         ++stats.connect_failures;
         // One line per failure is enough: the backoff keeps their rate low.
-        log(MqttLogLevel::warn, "connect to " + mask_url(opts.url) + " failed (paho rc " + std::to_string(rc) +
+        log(MqttLogLevel::warn, "connect to " + mask_url(opts.url) + " failed: " + connect_failure_text(rc, reason) +
+                                    " (paho rc " + std::to_string(rc) +
                                     (reason ? ", reason " + std::to_string(reason) : std::string()) + ")");
         schedule_reconnect();
     }

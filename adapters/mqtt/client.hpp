@@ -62,7 +62,8 @@ struct MqttClientSettings {
 /// from a paho thread. `io` must outlive the client.
 ///
 /// Behaviour: stable client id, persistent session (clean_session from the options, false by
-/// default), LWT `<base>/status` = `offline` (retained, QoS 1). On every (re)connect it publishes
+/// default; with `shared_group` set it connects with MQTT 5, clean start = clean_session and a
+/// one-week session expiry), LWT `<base>/status` = `offline` (retained, QoS 1). On every (re)connect it publishes
 /// `online` retained, re-subscribes every topic at the configured QoS and calls on_connected. A
 /// failed connect or a lost connection is retried after reconnect_min_s, doubling up to
 /// reconnect_max_s; a broker that is down at start is simply retried.
