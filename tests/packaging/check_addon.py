@@ -98,7 +98,9 @@ def check_manifest(src, addon):
     check(not cfg.get("host_network", False), "config.yaml asks for the host network")
     check(not cfg.get("privileged"), "config.yaml asks for privileges")
     check(not cfg.get("full_access", False), "config.yaml asks for full access")
-    check("ingress" not in cfg, "config.yaml has ingress, but hypnicd serves no HTTP")
+    check(cfg.get("ingress") is True and isinstance(cfg.get("ingress_port"), int),
+          "config.yaml should open the web view through ingress (ingress: true, ingress_port)")
+    check("ports" not in cfg, "config.yaml opens ports on the host; the web view goes through ingress")
     check(cfg.get("apparmor", True) is not False, "config.yaml turns AppArmor off")
     errors = validate(cfg["schema"], cfg["options"])
     check(not errors, f"the default options do not fit the schema: {errors}")
@@ -189,6 +191,8 @@ def check_translation(script, hypnicd, cfg):
     check(y["mqtt"]["base_topic"] == "home/hypnic", "base_topic option ignored")
     check(y["timezone"] == "Europe/Berlin", f"empty timezone should fall back to TZ, got {y['timezone']!r}")
     check(y["state_dir"] == "/data", "state_dir is not /data")
+    check(y["web"] == {"enabled": True, "listen": "0.0.0.0", "port": cfg["ingress_port"]},
+          f"the web view does not serve on the ingress port: {y.get('web')}")
     check(y["language"] == "de" and y["log"]["level"] == "debug", "language or log level lost")
     alex, sam = y["sleepers"]
     check(alex["name"] == sample["sleepers"][0]["name"], f"name with quotes and '#' changed: {alex['name']!r}")

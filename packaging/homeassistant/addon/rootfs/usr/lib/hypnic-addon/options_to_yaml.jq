@@ -58,6 +58,12 @@ check_inputs
   (if $haspassword == "true" then "  password_env: \("HYPNIC_MQTT_PASSWORD" | q)" else empty end),
   "homeassistant:",
   "  enabled: true",
+  # The web view for the ingress panel: the Supervisor's proxy reaches the add-on over its internal
+  # network, so it listens on every address of the container, on config.yaml's ingress_port.
+  "web:",
+  "  enabled: true",
+  "  listen: \("0.0.0.0" | q)",
+  "  port: 8099",
   "timezone: \((($o | opt("timezone")) // $tz) | q)",
   "state_dir: \("/data" | q)",
   "log:",
