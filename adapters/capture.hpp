@@ -33,6 +33,8 @@ private:
     std::string name_;
     std::size_t line_no_ = 0;
     std::string buf_;
+    std::string chunk_;           // bytes read from the stream ahead of the current line
+    std::size_t chunk_pos_ = 0;   // first unconsumed byte of chunk_
 };
 
 /// Writes `{"ts":..., "topic":..., "payload":...}` (payload_b64 when not valid UTF-8) and a newline.

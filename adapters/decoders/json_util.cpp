@@ -9,11 +9,15 @@ namespace hypnic::decode {
 
 namespace json = boost::json;
 
-std::optional<json::value> parse_json(std::string_view who, std::string_view payload, DecodeResult& err) {
+std::optional<json::value> parse_json(std::string_view who, std::string_view payload, DecodeResult& err,
+                                      json::storage_ptr storage) {
     json::parse_options opts;
     opts.max_depth = MAX_JSON_DEPTH;
     opts.allow_invalid_utf8 = false;
-    json::parser p(json::storage_ptr(), opts);
+    // The parser's own stack starts in this buffer: no allocation for an ordinary payload.
+    unsigned char temp[4096];
+    json::parser p(json::storage_ptr(), opts, temp);
+    p.reset(std::move(storage));
     boost::system::error_code ec;
     const std::size_t used = p.write(payload.data(), payload.size(), ec);
     if (ec) {

@@ -13,7 +13,10 @@ namespace hypnic::decode {
 
 /// Parses `payload` as one JSON text with depth MAX_JSON_DEPTH and strict UTF-8. On failure
 /// returns nullopt and sets `err` (reason "json" or "depth", detail with the byte offset).
-std::optional<boost::json::value> parse_json(std::string_view who, std::string_view payload, DecodeResult& err);
+/// `storage` holds the value (default: the heap); a monotonic resource on the caller's stack saves
+/// the allocation per element of a large batch, and must outlive the returned value.
+std::optional<boost::json::value> parse_json(std::string_view who, std::string_view payload, DecodeResult& err,
+                                             boost::json::storage_ptr storage = {});
 
 /// `s` for an error message: at most 40 bytes, non-printable bytes as \xNN, in quotes.
 std::string quote(std::string_view s);
