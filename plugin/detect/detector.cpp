@@ -34,6 +34,11 @@ constexpr double MIN_GRAVITY_G = 0.2;
 constexpr double ON_MEDIAN_RATIO = 3;
 // Sustain envelope window: long enough to span the dip between strokes of a 1–2 Hz movement.
 constexpr double SUSTAIN_S = 0.3;
+// A jerk's mattress ringing has decayed to a few percent 0.33 s after the impulse, and the sustain
+// envelope forgets it SUSTAIN_S later: energy that is still there after this is the body moving on.
+constexpr double TAIL_FROM_S = 0.65;
+// A short burst is only the crest of a weak, longer movement when most of its tail is active.
+constexpr double TAIL_ACTIVE_SHARE = 0.5;
 
 /// Centred running median over an odd number of samples: O(window) per sample, no allocation
 /// after construction.
@@ -221,6 +226,14 @@ struct Candidate {
     double peak = 0;
     std::optional<Vec3> pre_gravity;
     bool released = false;   // ended by the ringing rule (release_frac) rather than the floor
+    // The tail after a short movement (TAIL_FROM_S..GRAVITY_SPAN_S past its end): samples seen,
+    // samples whose sustain envelope is still above its off level, and the last such sample.
+    std::size_t tail_n = 0;
+    std::size_t tail_active = 0;
+    double tail_last = 0;
+    // The whole gap since its end: samples seen and those with the sustain envelope above its off level.
+    std::size_t gap_n = 0;
+    std::size_t gap_active = 0;
 };
 
 }  // namespace
@@ -477,10 +490,26 @@ struct Detector::Impl {
             return;
         }
         if (!active) {
+            if (pending) {
+                const double after = tc - pending->last_above;
+                ++pending->gap_n;
+                if (slow >= sustain_thr) ++pending->gap_active;
+                if (after > TAIL_FROM_S && after <= GRAVITY_SPAN_S) {
+                    ++pending->tail_n;
+                    if (slow >= sustain_thr) {
+                        ++pending->tail_active;
+                        pending->tail_last = tc - 0.5 * slow_window_s();
+                    }
+                }
+            }
             if (pending && tc - pending->last_above > std::max(p.merge_gap_s, GRAVITY_SPAN_S)) finalize_pending(out, false);
             double on_eff = on_thr;
             double slow_on_eff = slow_on_thr;
-            const bool in_gap = pending && tc - pending->last_above <= p.merge_gap_s;
+            // A limb movement that went on below the on threshold (its sustain envelope stayed up
+            // through most of the gap) and comes back above it is still the same movement.
+            const bool goes_on = pending && pending->last_above - pending->start >= p.twitch_max_s && pending->gap_n > 0 &&
+                                 2 * pending->gap_active > pending->gap_n;
+            const bool in_gap = pending && (tc - pending->last_above <= p.merge_gap_s || goes_on);
             // After the ringing rule ended a short movement, only a new rise above that level
             // (not the decaying ringing itself) continues it.
             if (in_gap && pending->released) {
@@ -495,6 +524,7 @@ struct Detector::Impl {
                 if (in_gap) {
                     cur = *pending;
                     cur.released = false;
+                    cur.tail_n = cur.tail_active = cur.gap_n = cur.gap_active = 0;  // counted again after the new end
                     pending.reset();
                 } else {
                     finalize_pending(out, false);
@@ -548,6 +578,12 @@ struct Detector::Impl {
         // The trailing envelope outlasts the movement by up to one window: take half of it back.
         m.duration_s = std::max(dt, c.last_above - c.start + dt - 0.5 * env_window_s);
         m.peak_g = c.peak;
+        // A jerk is over once its ringing has died away. A burst that is short only because just
+        // the crest of a weak, longer movement crossed the on threshold keeps moving below it:
+        // its sustain envelope stays up. It lasted that long, so it is no twitch.
+        if (m.duration_s < p.twitch_max_s && c.tail_n > 0 &&
+            static_cast<double>(c.tail_active) > TAIL_ACTIVE_SHARE * static_cast<double>(c.tail_n))
+            m.duration_s = std::max(m.duration_s, c.tail_last - c.start);
         if (is_accel() && c.pre_gravity) {
             std::optional<Vec3> post = gravity_between(c.last_above + GRAVITY_GUARD_S, c.last_above + GRAVITY_SPAN_S);
             if (!post && !cut_short) post = gravity_between(c.last_above, c.last_above + GRAVITY_SPAN_S);
@@ -595,6 +631,11 @@ struct Detector::Impl {
         if (c.pre_gravity)
             for (double q : *c.pre_gravity) w.num(q);
         w.integer(c.released);
+        w.integer(static_cast<long long>(c.tail_n));
+        w.integer(static_cast<long long>(c.tail_active));
+        w.num(c.tail_last);
+        w.integer(static_cast<long long>(c.gap_n));
+        w.integer(static_cast<long long>(c.gap_active));
     }
 
     static Candidate load_candidate(state_text::Reader& r) {
@@ -608,6 +649,11 @@ struct Detector::Impl {
             c.pre_gravity = g;
         }
         c.released = r.flag();
+        c.tail_n = r.count();
+        c.tail_active = r.count(c.tail_n);
+        c.tail_last = r.num();
+        c.gap_n = r.count();
+        c.gap_active = r.count(c.gap_n);
         return c;
     }
 
