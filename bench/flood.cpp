@@ -61,7 +61,10 @@ int main(int argc, char** argv) {
         if (limit >= 0 && static_cast<long>(lines.size()) >= limit) break;
     }
     try {
-        mqtt::async_client cli(url, "hypnic-flood-" + std::to_string(::getpid()), static_cast<mqtt::iclient_persistence*>(nullptr));
+        // paho refuses more than maxBufferedMessages (default 100) unsent publications.
+        mqtt::async_client cli(url, "hypnic-flood-" + std::to_string(::getpid()),
+                               mqtt::create_options(MQTTVERSION_DEFAULT, 2 * static_cast<int>(MAX_OUTSTANDING)),
+                               static_cast<mqtt::iclient_persistence*>(nullptr));
         mqtt::connect_options co;
         co.set_clean_session(true);
         cli.connect(co)->wait();
