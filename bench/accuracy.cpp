@@ -135,6 +135,21 @@ PluginParams sim_plugin_params() {
     return pp;
 }
 
+bool g_explain = false;  // --explain: list each false twitch with the true event nearest to it
+
+void explain_false_twitches(const std::vector<MovementEvent>& events, const std::vector<sim::TrueEvent>& truth) {
+    for (const auto& e : events) {
+        if (e.type != MovementType::twitch) continue;
+        const sim::TrueEvent* near = nullptr;
+        for (const auto& t : truth)
+            if (!near || std::abs(t.start - e.start) < std::abs(near->start - e.start)) near = &t;
+        if (near && near->type == MovementType::twitch && std::abs(near->start - e.start) <= TOLERANCE_S[0]) continue;
+        std::printf("  false twitch at %.2f peak %.4f g dur %.2f s; nearest truth %s at %+.2f s, %.2f s long, peak %.4f g\n",
+                    e.start, e.peak_g, e.duration_s, near ? CLASS_NAMES[class_index(near->type)] : "-",
+                    near ? near->start - e.start : 0.0, near ? near->duration_s : 0.0, near ? near->peak_g : 0.0);
+    }
+}
+
 /// Runs `nights` simulated nights through the whole core (detector, partner bleed, night tracker)
 /// exactly as `hypnicd replay` would, and scores its published events and night summaries.
 Result run_config(double hz, double noise_g, bool partner, int nights, std::uint64_t seed, const Physics& ph) {
@@ -192,6 +207,7 @@ Result run_config(double hz, double noise_g, bool partner, int nights, std::uint
     simulator.take_truth(truth, truth_nights);
 
     Result r;
+    if (g_explain) explain_false_twitches(events, truth);
     for (int c = 0; c < CLASSES; ++c) {
         std::vector<double> t, d;
         for (const auto& e : truth)
@@ -298,11 +314,12 @@ int main(int argc, char** argv) {
         else if (a == "--seed" && i + 1 < argc) seed = std::strtoull(argv[++i], nullptr, 10);
         else if (a == "--hz" && i + 1 < argc) rates = {std::atof(argv[++i])};
         else if (a == "--perturbed") perturbed = true;
+        else if (a == "--explain") g_explain = true;
         else if (a == "--external" && i + 1 < argc) external = argv[++i];
         else {
             std::fprintf(stderr,
                          "usage: hypnic_accuracy [--nights N per configuration] [--seed S] [--hz F] [--perturbed] "
-                         "[--external DIR]\n");
+                         "[--external DIR] [--explain]\n");
             return 2;
         }
     }
