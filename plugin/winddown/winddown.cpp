@@ -184,7 +184,12 @@ void Winddown::on_input(const Input& in, UnixS now, std::vector<OutputBody>& out
     // a stream of bed-sensor batches costs nothing.
     const bool mine = in.winddown_pause || in.winddown_light != SIZE_MAX ||
                       std::holds_alternative<FactorLog>(in.reading) || std::holds_alternative<SourceValue>(in.reading);
-    if (!mine) return;
+    if (!mine) {
+        // Before its first run the schedule does not know the time: ask for a tick right away, so
+        // the evening is planned without waiting for a light state or a log.
+        if (!std::isfinite(now_) && std::isfinite(now)) next_due_ = std::min(next_due_, now);
+        return;
+    }
     run(now, out);
     if (const auto* light = std::get_if<LightReading>(&in.reading)) {
         if (in.winddown_pause) {
