@@ -198,6 +198,9 @@ Broker::Broker(const BrokerOptions& o, bool start_now, int port)
     c << "listener " << port_ << " 127.0.0.1\n"
       << o.listener_extra << (o.listener_extra.empty() || o.listener_extra.back() == '\n' ? "" : "\n")
       << "allow_anonymous " << (o.allow_anonymous ? "true" : "false") << "\n";
+    // Started as root, mosquitto drops to user "mosquitto", which cannot read the private temp
+    // directory holding its password file, certificates and log: stay the user that started it.
+    if (::geteuid() == 0) c << "user root\n";
     if (o.persistence)
         c << "persistence true\npersistence_location " << dir_.path() << "/\nautosave_interval 0\n";
     else
