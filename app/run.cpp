@@ -238,7 +238,8 @@ private:
                 for (const auto& e : parsed.errors) spdlog::warn("stored discovery state: {}", e);
                 previous = std::move(parsed.announced);
             }
-            auto plan = ha::plan_discovery(ha::make_discovery_options(cfg_->homeassistant, cfg_->plugin, HYPNIC_VERSION),
+            // Only this shard's sleepers: the other instances announce theirs (docs/scale.md).
+            auto plan = ha::plan_discovery(ha::make_discovery_options(cfg_->homeassistant, pipeline_->plugin().params(), HYPNIC_VERSION),
                                            previous, now);
             for (const auto& e : plan.errors) spdlog::warn("discovery: {}", e);
             for (auto& p : plan.publications) out.push_back(std::move(p));
