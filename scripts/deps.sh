@@ -7,6 +7,7 @@ PKGS=(build-essential cmake ninja-build pkg-config git python3
       libcli11-dev libspdlog-dev mosquitto mosquitto-clients libbenchmark-dev
       jq python3-yaml systemd  # the packaging tests: add-on options, manifests, systemd-analyze
       chromium nodejs npm)     # the browser test of the night report (tests/browser)
+PKGS+=(clang libclang-rt-14-dev openssl)  # .ci/run's sanitizer and fuzzing builds; the TLS tests
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
