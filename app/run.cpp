@@ -326,9 +326,20 @@ private:
 
     void publish_diagnostics() {
         if (!client_->connected()) return;  // counters are not worth queueing: the next round has newer ones
-        const MqttStats& s = client_->stats();
         DaemonCounters c = retired_;
+        add_client_stats(c);
         c.uptime_s = std::chrono::duration<double>(SteadyClock::now() - started_).count();
+        const UnixS now = wall_now();
+        client_->publish(Publication{now, cfg_->mqtt.base_topic + "/diagnostics",
+                                     diagnostics_payload(c, pipeline_->rejects(), now), true, 1});
+    }
+
+    /// Keeps the counters of a client that a reload replaces, so that the published ones only grow.
+    void retire_client_stats() { add_client_stats(retired_); }
+
+    /// Adds the current client's counters to `c`.
+    void add_client_stats(DaemonCounters& c) const {
+        const MqttStats& s = client_->stats();
         c.messages_in += s.received;
         c.messages_out += s.published;
         c.connects += s.connects;
@@ -336,21 +347,6 @@ private:
         c.connect_failures += s.connect_failures;
         c.dropped_oversize += s.dropped_oversize;
         c.dropped_queue_full += s.dropped_queue_full;
-        const UnixS now = wall_now();
-        client_->publish(Publication{now, cfg_->mqtt.base_topic + "/diagnostics",
-                                     diagnostics_payload(c, pipeline_->rejects(), now), true, 1});
-    }
-
-    /// Keeps the counters of a client that a reload replaces, so that the published ones only grow.
-    void retire_client_stats() {
-        const MqttStats& s = client_->stats();
-        retired_.messages_in += s.received;
-        retired_.messages_out += s.published;
-        retired_.connects += s.connects;
-        retired_.connections_lost += s.connections_lost;
-        retired_.connect_failures += s.connect_failures;
-        retired_.dropped_oversize += s.dropped_oversize;
-        retired_.dropped_queue_full += s.dropped_queue_full;
     }
 
     void checkpoint(UnixS now) {

@@ -17,6 +17,25 @@ namespace {
 // (one 30-s epoch of a ~7-h night is ~0.1 %); 1 % leaves room without hiding a lost hour.
 constexpr double RESTART_TOLERANCE = 0.01;
 
+/// A broker with persistence (sessions and their QoS 1 queues survive a restart), hypnicd's
+/// configuration for it, a simulated night and the night summary its replay gives.
+struct FaultBed {
+    std::unique_ptr<Broker> broker;
+    TempDir dir;
+    std::string cfg;
+    LiveNight night;
+    std::string reference;
+
+    explicit FaultBed(unsigned seed, bool start_broker = true) {
+        BrokerOptions bo;
+        bo.persistence = true;
+        broker = std::make_unique<Broker>(bo, start_broker);
+        cfg = dir.write("hypnic.yaml", fault_config(broker->url(), dir.path() + "/state"));
+        night = make_live_night(dir, seed, wall_clock_s() + 120);
+        reference = replay_night(cfg, night.capture, dir);
+    }
+};
+
 /// Publishes lines [from, to) of the night and waits until the broker acknowledged them.
 void publish_range(SensorPublisher& sensor, const LiveNight& night, std::size_t from, std::size_t to) {
     for (std::size_t i = from; i < to && i < night.lines.size(); ++i)
@@ -36,13 +55,11 @@ bool processed_at_least(TestClient& watch, std::uint64_t n, std::chrono::millise
 
 TEST_CASE("faults: broker down at start, Home Assistant restart mid-night: the night equals its replay",
           "[faults][broker]") {
-    BrokerOptions bo;
-    bo.persistence = true;
-    Broker broker(bo, false);
-    TempDir dir;
-    const auto cfg = dir.write("hypnic.yaml", fault_config(broker.url(), dir.path() + "/state"));
-    const auto night = make_live_night(dir, 21, wall_clock_s() + 120);
-    const std::string reference = replay_night(cfg, night.capture, dir);
+    FaultBed bed(21, false);
+    Broker& broker = *bed.broker;
+    const std::string& cfg = bed.cfg;
+    const LiveNight& night = bed.night;
+    const std::string& reference = bed.reference;
 
     // Down at start: hypnicd keeps retrying with its back-off and never gives up.
     auto d = start_hypnicd({"run", "--config", cfg});
@@ -82,13 +99,11 @@ TEST_CASE("faults: broker down at start, Home Assistant restart mid-night: the n
 
 TEST_CASE("faults: a broker restart mid-night: hypnicd reconnects, re-subscribes, re-announces, the night equals its replay",
           "[faults][broker]") {
-    BrokerOptions bo;
-    bo.persistence = true;  // the sessions (and the QoS 1 queue for hypnicd) survive the restart
-    Broker broker(bo);
-    TempDir dir;
-    const auto cfg = dir.write("hypnic.yaml", fault_config(broker.url(), dir.path() + "/state"));
-    const auto night = make_live_night(dir, 22, wall_clock_s() + 120);
-    const std::string reference = replay_night(cfg, night.capture, dir);
+    FaultBed bed(22);
+    Broker& broker = *bed.broker;
+    const std::string& cfg = bed.cfg;
+    const LiveNight& night = bed.night;
+    const std::string& reference = bed.reference;
 
     auto d = start_hypnicd({"run", "--config", cfg});
     INFO(d->err());
@@ -126,13 +141,11 @@ TEST_CASE("faults: a broker restart mid-night: hypnicd reconnects, re-subscribes
 }
 
 TEST_CASE("faults: kill -9 of hypnicd mid-night and a restart: the night equals its replay", "[faults][kill]") {
-    BrokerOptions bo;
-    bo.persistence = true;
-    Broker broker(bo);
-    TempDir dir;
-    const auto cfg = dir.write("hypnic.yaml", fault_config(broker.url(), dir.path() + "/state"));
-    const auto night = make_live_night(dir, 23, wall_clock_s() + 120);
-    const std::string reference = replay_night(cfg, night.capture, dir);
+    FaultBed bed(23);
+    Broker& broker = *bed.broker;
+    const std::string& cfg = bed.cfg;
+    const LiveNight& night = bed.night;
+    const std::string& reference = bed.reference;
 
     auto d = start_hypnicd({"run", "--config", cfg});
     TestClient watch(broker.url());
@@ -168,13 +181,11 @@ TEST_CASE("faults: kill -9 of hypnicd mid-night and a restart: the night equals 
 
 TEST_CASE("faults: a stalled broker (SIGSTOP) is detected by keep-alive and reconnected after SIGCONT",
           "[faults][stall]") {
-    BrokerOptions bo;
-    bo.persistence = true;
-    Broker broker(bo);
-    TempDir dir;
-    const auto cfg = dir.write("hypnic.yaml", fault_config(broker.url(), dir.path() + "/state"));
-    const auto night = make_live_night(dir, 24, wall_clock_s() + 120);
-    const std::string reference = replay_night(cfg, night.capture, dir);
+    FaultBed bed(24);
+    Broker& broker = *bed.broker;
+    const std::string& cfg = bed.cfg;
+    const LiveNight& night = bed.night;
+    const std::string& reference = bed.reference;
 
     auto d = start_hypnicd({"run", "--config", cfg});
     INFO(d->err());
