@@ -44,23 +44,6 @@ std::size_t userinfo_end(std::string_view url, std::size_t start) {
 /// Why a connect failed, in words a user can act on: MQTT 3.1.1 CONNACK codes (OASIS MQTT 3.1.1,
 /// 3.2.2.3), MQTT 5 reason codes (OASIS MQTT 5.0, 3.2.2.2) and paho's own failure for the network.
 std::string connect_failure_text(int rc, int reason) {
-    switch (reason ? reason : rc) {
-        case 1: return "the broker refused the protocol version";
-        case 2: case 133: return "the broker refused the client id (mqtt.client_id)";
-        case 3: case 136: return "the broker is unavailable";
-        case 4: case 134: return "bad user name or password (mqtt.username, mqtt.password*)";
-        case 5: case 135: return "not authorised (check mqtt.username and the password, or the client certificate)";
-        case 138: return "this client is banned by the broker";
-        default: break;
-    }
-    if (rc == -1)
-        return "no connection: the broker is unreachable, or the TLS handshake or certificate check failed";
-    return "connect failed";
-}
-
-/// Why a connect failed, in words a user can act on: MQTT 3.1.1 CONNACK codes (OASIS MQTT 3.1.1,
-/// 3.2.2.3), MQTT 5 reason codes (OASIS MQTT 5.0, 3.2.2.2) and paho's own failure for the network.
-std::string connect_failure_text(int rc, int reason) {
     // paho reports 255 ("no reason code") for MQTT 3.1.1, where the CONNACK code is in rc.
     switch (reason && reason != 255 ? reason : rc) {
         case 1: return "the broker refused the protocol version";
