@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstdint>
 
+#include "plugin/night/rules.hpp"
+
 namespace hypnic::advice {
 
 namespace {
@@ -39,13 +41,6 @@ Sample sample_of(const std::vector<double>& v) {
         s.variance = ss / (s.n - 1);
     }
     return s;
-}
-
-double median_of(std::vector<double> v) {
-    if (v.empty()) return 0;
-    std::sort(v.begin(), v.end());
-    const std::size_t m = v.size() / 2;
-    return v.size() % 2 == 1 ? v[m] : (v[m - 1] + v[m]) / 2;
 }
 
 // Two-sided confidence of a normal quantile z: P(|Z| < z).
@@ -251,7 +246,7 @@ Advice make_advice(const std::vector<NightSummary>& nights, const SleeperParams&
         }
         add_int(item, "nights", a.nights);
         if (bedtimes.size() >= 2) add(item, "bedtime_sd_min", std::sqrt(sample_of(bedtimes).variance));
-        if (!latencies.empty()) add(item, "onset_latency_median_min", median_of(latencies));
+        if (!latencies.empty()) add(item, "onset_latency_median_min", night::median(latencies));
         a.items.push_back(std::move(item));
     }
     {
@@ -268,7 +263,7 @@ Advice make_advice(const std::vector<NightSummary>& nights, const SleeperParams&
         add_int(item, "heavy_nights", heavy);
         if (!nights.empty()) {
             add(item, "heavy_share", static_cast<double>(heavy) / a.nights);
-            add(item, "onset_twitches_median", median_of(onset));
+            add(item, "onset_twitches_median", night::median(onset));
         }
         a.items.push_back(std::move(item));
     }

@@ -64,8 +64,7 @@ double mad(const std::vector<double>& v) {
     return median(dev);
 }
 
-namespace {
-std::string fmt_num(double x) {
+std::string short_number(double x) {
     char buf[32];
     if (std::abs(x - std::round(x)) < 1e-9)
         std::snprintf(buf, sizeof buf, "%.0f", x);
@@ -73,6 +72,8 @@ std::string fmt_num(double x) {
         std::snprintf(buf, sizeof buf, "%.1f", x);
     return buf;
 }
+
+namespace {
 std::string twitches_phrase(int n) {
     return std::to_string(n) + (n == 1 ? " twitch" : " twitches") + " while falling asleep";
 }
@@ -108,10 +109,10 @@ Verdict judge_heavy(int onset_twitches, const std::vector<NightSummary>& prior, 
     const double limit = b.onset_twitches_median + p.k_mad * sigma;
     b.threshold = std::max<double>(floor_threshold, std::floor(limit) + 1);
     v.heavy = onset_twitches >= b.threshold;
-    const std::string usual = "your usual is " + fmt_num(b.onset_twitches_median) + " (median of " +
+    const std::string usual = "your usual is " + short_number(b.onset_twitches_median) + " (median of " +
                               std::to_string(b.nights) + " nights)";
     v.reason = twitches_phrase(onset_twitches) + "; " + usual +
-               (v.heavy ? "" : ", twitch-heavy from " + fmt_num(b.threshold));
+               (v.heavy ? "" : ", twitch-heavy from " + short_number(b.threshold));
     return v;
 }
 

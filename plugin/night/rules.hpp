@@ -50,6 +50,8 @@ bool is_partner_bleed(const DetectedMovement& own, const std::vector<DetectedMov
 
 /// Median of the values (0 for none).
 double median(std::vector<double> v);
+/// A number for a sentence: whole numbers without decimals ("2"), others with one ("1.5").
+std::string short_number(double x);
 /// Median absolute deviation from the median (unscaled; 0 for none).
 double mad(const std::vector<double>& v);
 

@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <sstream>
 
+#include "plugin/night/rules.hpp"
+
 namespace hypnic::winddown {
 
 namespace {
@@ -46,15 +48,6 @@ UnixS local_instant(LocalDate evening, long long es, const Zone& zone) {
     const long long days = es >= 0 ? es / DAY_S : -((-es + DAY_S - 1) / DAY_S);
     const auto sec = static_cast<int>(es - days * DAY_S);
     return zone.to_instant(date_of(day_number(evening) + static_cast<int>(days)), sec);
-}
-
-std::string number_text(double v) {
-    char buf[32];
-    if (std::abs(v - std::round(v)) < 1e-9)
-        std::snprintf(buf, sizeof buf, "%.0f", v);
-    else
-        std::snprintf(buf, sizeof buf, "%.1f", v);
-    return buf;
 }
 
 const NightSummary* last_night_before(const std::vector<NightSummary>& nights, LocalDate evening) {
@@ -109,9 +102,9 @@ EveningPlan plan_evening(const WinddownParams& p, const WinddownSettings& s, con
     plan.fade_min = p.fade_min + (plan.longer ? p.heavy_extra_dim_min : 0);
     plan.relax_min = p.relax_min + (plan.longer ? p.heavy_extra_relax_min : 0);
     if (plan.longer) {
-        const std::string what = "caffeine cut-off " + number_text(p.heavy_extra_caffeine_h) +
-                                 " h earlier, dimming " + number_text(p.heavy_extra_dim_min) +
-                                 " min earlier and longer, relax " + number_text(p.heavy_extra_relax_min) +
+        const std::string what = "caffeine cut-off " + night::short_number(p.heavy_extra_caffeine_h) +
+                                 " h earlier, dimming " + night::short_number(p.heavy_extra_dim_min) +
+                                 " min earlier and longer, relax " + night::short_number(p.heavy_extra_relax_min) +
                                  " min earlier";
         if (s.profile == "extended")
             plan.reason = "extended profile: " + what;
