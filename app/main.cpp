@@ -57,7 +57,7 @@ int main(int argc, char** argv) {
     sim_cmd->add_option("--sleeper", sim_o.sleeper, "sleeper id used in topics")->default_val("alex");
     sim_cmd->add_option("--start", sim_o.start_date, "local date of the first evening (YYYY-MM-DD)")->default_val("2026-11-25");
     sim_cmd->add_option("--timezone", sim_o.timezone, "IANA zone of the simulated home")->default_val("UTC");
-    sim_cmd->add_option("--profile", sim_o.profile, "which habit drives twitch-heavy nights: none|caffeine|stress|exercise|plm|mixed")
+    sim_cmd->add_option("--profile", sim_o.profile, "which habit drives twitch-heavy nights: none|caffeine|stress|exercise|plm|mixed|plm_frequent")
         ->default_val("mixed");
     sim_cmd->add_option("--out", sim_o.out, "capture file to write, '-' for stdout")->required();
     sim_cmd->add_option("--truth", sim_o.truth, "write the ground-truth events here (JSON Lines)");

@@ -43,7 +43,7 @@ int simulate(const SimulateOptions& o) {
     const auto profile = sim::profile_from_string(o.profile);
     if (!profile) {
         std::cerr << "hypnicd: simulate: --profile '" << o.profile
-                  << "' is unknown (none, caffeine, stress, exercise, plm, mixed)\n";
+                  << "' is unknown (none, caffeine, stress, exercise, plm, mixed, plm_frequent)\n";
         return EXIT_USAGE;
     }
     p.profile = *profile;
