@@ -15,16 +15,6 @@
 
 namespace hypnic::test {
 
-namespace {
-
-constexpr double BATCH_S = 30;            // samples per published message: a night in ~1100 messages
-// Without a presence sensor the night ends on the bed sensor alone: a spell awake (movement in
-// every minute for longer than the 10 wake minutes it takes), then an empty, still bed for longer
-// than twice bathroom_trip_max_min (20 min).
-constexpr double GETTING_UP_S = 12 * 60;
-constexpr double EMPTY_BED_S = 45 * 60;
-constexpr double BURST_EVERY_S = 20, BURST_S = 3, BURST_HZ = 3, BURST_G = 0.2;
-
 std::vector<CaptureLine> read_capture(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     REQUIRE(in);
@@ -40,6 +30,17 @@ std::vector<CaptureLine> read_capture(const std::string& path) {
     }
     return lines;
 }
+
+namespace {
+
+constexpr double BATCH_S = 30;            // samples per published message: a night in ~1100 messages
+// Without a presence sensor the night ends on the bed sensor alone: a spell awake (movement in
+// every minute for longer than the 10 wake minutes it takes), then an empty, still bed for longer
+// than twice bathroom_trip_max_min (20 min).
+constexpr double GETTING_UP_S = 12 * 60;
+constexpr double EMPTY_BED_S = 45 * 60;
+constexpr double BURST_EVERY_S = 20, BURST_S = 3, BURST_HZ = 3, BURST_G = 0.2;
+
 
 std::string batch_payload(double t0, double hz, const std::vector<std::array<double, 3>>& rows) {
     boost::json::object o;

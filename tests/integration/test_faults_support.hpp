@@ -30,6 +30,9 @@ double wall_clock_s();
 
 /// hypnicd's configuration for the fault tests: one sleeper with a bed accelerometer, keep-alive 5 s,
 /// reconnect back-off at most 2 s, diagnostics every second; `extra_mqtt` adds lines under `mqtt:`.
+/// Every line of a capture file (JSON Lines); a bad line fails the test.
+std::vector<CaptureLine> read_capture(const std::string& path);
+
 std::string fault_config(const std::string& url, const std::string& state_dir, const std::string& extra_mqtt = "");
 
 /// `payload` when it is a closed night summary (out_of_bed set), else empty.

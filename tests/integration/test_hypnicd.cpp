@@ -16,6 +16,7 @@
 
 #include "adapters/capture.hpp"
 #include "tests/integration/broker.hpp"
+#include "tests/integration/test_faults_support.hpp"
 
 using namespace hypnic;
 using namespace hypnic::test;
@@ -94,18 +95,7 @@ private:
 /// about +7 s and a limb movement at about +80 s), cut from `hypnicd simulate --nights 1 --seed 3`.
 /// Its sample times are moved to start at `t_start` so that the live daemon sees them as now.
 std::vector<CaptureLine> in_bed_capture(double t_start) {
-    std::ifstream in(HYPNIC_SOURCE_DIR "/tests/integration/data/in_bed_100s.jsonl");
-    REQUIRE(in);
-    CaptureReader reader(in, "in_bed_100s.jsonl");
-    std::vector<CaptureLine> lines;
-    CaptureLine l;
-    std::string err;
-    for (;;) {
-        const auto st = reader.next(l, err);
-        if (st == CaptureReader::Status::end) break;
-        REQUIRE(st == CaptureReader::Status::ok);
-        lines.push_back(l);
-    }
+    auto lines = read_capture(HYPNIC_SOURCE_DIR "/tests/integration/data/in_bed_100s.jsonl");
     REQUIRE(lines.size() > 50);
     const double shift = t_start - lines.front().ts;
     for (auto& line : lines) {
