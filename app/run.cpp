@@ -21,6 +21,7 @@
 #include <random>
 
 #include "adapters/homeassistant/discovery.hpp"
+#include "adapters/journal.hpp"
 #include "adapters/mqtt/client.hpp"
 #include "adapters/pipeline.hpp"
 #include "adapters/store/sqlite_history.hpp"
@@ -40,7 +41,7 @@ constexpr double MAX_TICK_S = 60;          // re-check the wall clock at least t
 constexpr double MIN_TICK_S = 0.02;        // never arm the timer for less (a due wake-up runs promptly)
 constexpr double IDLE_MIN_TICK_S = 1;      // a wake-up that does not move forward is retried at most 1/s
 constexpr double PRUNE_EVERY_S = 6 * 3600.0;  // retention is in days: a few passes a day are plenty
-constexpr double CHECKPOINT_EVERY_S = 300; // in-progress state survives a power cut within this
+constexpr double CHECKPOINT_EVERY_S = 300; // what the journal replays after a crash is at most this old
 constexpr auto REJECT_LOG_EVERY = std::chrono::minutes(1);
 constexpr std::size_t REJECT_KEYS_MAX = 4096;
 constexpr auto STOP_TIMEOUT = std::chrono::seconds(5);
@@ -145,8 +146,12 @@ public:
     int run() {
         try {
             history_ = make_history(*cfg_);
-            pipeline_ = std::make_unique<Pipeline>(cfg_->mqtt, cfg_->plugin, *zone_, *history_);
+            store_ = std::make_unique<JournaledHistory>(*history_);
+            pipeline_ = std::make_unique<Pipeline>(cfg_->mqtt, cfg_->plugin, *zone_, *store_);
+            auto unapplied = open_journal();
             client_ = make_client(cfg_->mqtt);
+            // Before connecting: what arrived after the last checkpoint comes first, in order.
+            catch_up(unapplied);
         } catch (const std::exception& e) {
             spdlog::error("{}: cannot start: {}", config_path_, e.what());
             return EXIT_RUNTIME;
@@ -169,7 +174,13 @@ private:
     std::unique_ptr<MqttClient> make_client(const MqttOptions& o) {
         MqttHandlers h;
         h.on_connected = [this] { on_connected(); };
-        h.on_message = [this](std::string_view t, std::string_view p, bool retained) { on_message(t, p, retained); };
+        if (journal_)
+            h.on_arrival = [j = journal_.get()](std::string_view t, std::string_view p, bool retained, double arrival_s) {
+                return j->append(t, p, retained, arrival_s);
+            };
+        h.on_message_at = [this](std::string_view t, std::string_view p, bool retained, double arrival_s, std::uint64_t seq) {
+            on_message(t, p, retained, arrival_s, seq);
+        };
         h.log = [](MqttLogLevel l, const std::string& line) { spdlog::log(to_spdlog(l), "mqtt: {}", line); };
         return std::make_unique<MqttClient>(io_, o, std::move(h));
     }
@@ -196,6 +207,8 @@ private:
         src.zone = [this]() -> const Zone& { return *zone_; };
         src.history = [this]() -> SqliteHistory& { return *history_; };
         src.now = [] { return wall_now(); };
+        // The same thread as the pipeline (io_), so reading the core's open night needs no lock.
+        src.night_so_far = [this](const std::string& id) { return pipeline_->plugin().night_so_far(id); };
         try {
             web_ = std::make_unique<web::Server>(io_, cfg_->web, make_web_handler(std::move(src)));
             spdlog::info("web view on http://{}:{}/", cfg_->web.listen.find(':') != std::string::npos
@@ -249,12 +262,13 @@ private:
         }
     }
 
-    void on_message(std::string_view topic, std::string_view payload, bool retained) {
+    /// `now` is the arrival time the journal holds, so that a replay after a crash sees the same.
+    void on_message(std::string_view topic, std::string_view payload, bool retained, UnixS now, std::uint64_t seq) {
+        applied_seq_ = std::max(applied_seq_, seq);
         if (cfg_->homeassistant.enabled && topic == cfg_->homeassistant.status_topic) {
             if (payload == "online") schedule_announce();
             return;
         }
-        const UnixS now = wall_now();
         std::vector<Publication> out;
         try {
             if (auto r = pipeline_->on_message(topic, payload, now, out, retained)) rejects_.add(*r);
@@ -263,10 +277,59 @@ private:
             rejects_.add(Rejection{std::string(topic), "internal", e.what()});
         }
         publish_all(out, now);
+        // A state blob written outside a checkpoint (a night closed) is committed with all the
+        // others at once, so that the stored state always fits the journal position.
+        if (store_->dirty()) checkpoint(now);
         // The message may have brought a timer forward. Only a wake-up that no tick has seen yet
         // re-arms, so a flood of messages cannot keep pushing a stale one away.
         const UnixS next = pipeline_->next_wakeup();
         if (next < armed_for_ && next > last_tick_) arm_tick(now);
+    }
+
+    /// Opens the journal (store.journal) and returns the records no committed checkpoint covers.
+    std::vector<JournalRecord> open_journal() {
+        applied_seq_ = store_->applied_seq();
+        if (!cfg_->store.journal) return {};
+        journal_ = std::make_unique<Journal>(cfg_->state_dir + "/journal", cfg_->store.journal_fsync,
+                                             [](const std::string& line) { spdlog::warn("{}", line); });
+        return journal_->recover(applied_seq_);
+    }
+
+    /// Replays journal records through the same pipeline path, with clock ticks at the wake-ups
+    /// due before each arrival as the live loop would have had them. Their publications are
+    /// queued and go out on connect (at least once: some may have gone out before the crash),
+    /// followed by the retained state. Events and factor logs already stored are not stored twice.
+    void catch_up(const std::vector<JournalRecord>& records) {
+        if (records.empty()) return;
+        spdlog::info("journal: replaying {} message(s) received after the last checkpoint (sequence {}..{})",
+                     records.size(), records.front().seq, records.back().seq);
+        store_->set_replaying(true);
+        std::vector<Publication> out;
+        for (const auto& r : records) {
+            UnixS last = -INFINITY;
+            for (UnixS next = pipeline_->next_wakeup(); next <= r.arrival && next > last; next = pipeline_->next_wakeup()) {
+                try {
+                    pipeline_->on_time(next, out);
+                } catch (const std::exception& e) {
+                    spdlog::error("journal replay: clock tick at {:.3f} failed: {}", next, e.what());
+                }
+                publish_all(out, next);
+                last = next;
+            }
+            applied_seq_ = std::max(applied_seq_, r.seq);
+            if (cfg_->homeassistant.enabled && r.topic == cfg_->homeassistant.status_topic) continue;
+            try {
+                if (auto rej = pipeline_->on_message(r.topic, r.payload, r.arrival, out, r.retained)) rejects_.add(*rej);
+            } catch (const std::exception& e) {
+                rejects_.add(Rejection{r.topic, "internal", e.what()});
+            }
+            publish_all(out, r.arrival);
+        }
+        store_->set_replaying(false);
+        if (store_->skipped_duplicates() > 0)
+            spdlog::info("journal: {} event(s) or factor log(s) were already stored before the restart",
+                         store_->skipped_duplicates());
+        checkpoint(wall_now());
     }
 
     void schedule_announce() {
@@ -291,7 +354,7 @@ private:
             spdlog::error("clock tick at {:.3f} failed: {}", now, e.what());
         }
         publish_all(out, now);
-        if (now - last_checkpoint_ >= CHECKPOINT_EVERY_S) checkpoint(now);
+        if (store_->dirty() || now - last_checkpoint_ >= CHECKPOINT_EVERY_S) checkpoint(now);
         last_tick_ = now;
         arm_tick(now);
     }
@@ -349,9 +412,13 @@ private:
         c.dropped_queue_full += s.dropped_queue_full;
     }
 
+    /// Saves every in-progress state and the journal position in one transaction, then lets the
+    /// journal drop what that covers.
     void checkpoint(UnixS now) {
         try {
             pipeline_->checkpoint();
+            store_->commit(applied_seq_);
+            if (journal_) journal_->applied_through(applied_seq_);
         } catch (const std::exception& e) {
             spdlog::error("saving the in-progress state failed: {}", e.what());
         }
@@ -416,7 +483,8 @@ private:
             zone = make_zone(cfg->timezone);
             // The old pipeline saves its in-progress state first so that the new one carries on from it.
             pipeline_->checkpoint();
-            pipe = std::make_unique<Pipeline>(cfg->mqtt, cfg->plugin, *zone, *history_);
+            store_->commit(applied_seq_);
+            pipe = std::make_unique<Pipeline>(cfg->mqtt, cfg->plugin, *zone, *store_);
         } catch (const std::exception& e) {
             spdlog::error("reload: {}: {}; keeping the running configuration", config_path_, e.what());
             return;
@@ -464,6 +532,9 @@ private:
     SteadyClock::time_point started_ = SteadyClock::now();
     DaemonCounters retired_;  // counters of MQTT clients replaced by a reload
     std::unique_ptr<SqliteHistory> history_;
+    std::unique_ptr<JournaledHistory> store_;  // what the pipeline writes through: commits with the journal position
+    std::unique_ptr<Journal> journal_;         // before the client, whose paho thread appends to it
+    std::uint64_t applied_seq_ = 0;            // the last journal record handled
     UnixS last_prune_ = 0;
     std::unique_ptr<Pipeline> pipeline_;
     std::unique_ptr<MqttClient> client_;  // after the pipeline: destroyed (and disconnected) first

@@ -983,6 +983,8 @@ void read_root(Ctx& ctx, const YNode* root, Config& c) {
         Section store(ctx, as_map(top, "store"), "store");
         if (read_checked(store, "path", c.store.path, non_empty_text)) c.store.path = ctx.resolve(c.store.path);
         read_integer(store, "retention_days", c.store.retention_days, 0, 36500, "days");
+        read_bool(store, "journal", c.store.journal);
+        read_bool(store, "journal_fsync", c.store.journal_fsync);
         store.finish();
     }
     {

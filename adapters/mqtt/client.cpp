@@ -84,8 +84,23 @@ struct MqttClient::Impl : std::enable_shared_from_this<MqttClient::Impl> {
             post([cause](Impl& s) { s.on_connection_lost(cause); });
         }
         void message_arrived(mqtt::const_message_ptr msg) override {
-            post([msg = std::move(msg)](Impl& s) { s.on_message(*msg); });
+            const double arrival_s =
+                std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+            std::uint64_t seq = 0;
+            // The journal is written here, on paho's thread, before this callback returns: a
+            // message posted to the io_context but not yet handled would die with the process.
+            if (on_arrival && msg->get_payload().size() <= max_payload_bytes) {
+                try {
+                    seq = on_arrival(msg->get_topic(), msg->get_payload(), msg->is_retained(), arrival_s);
+                } catch (...) {
+                    // The hook failing must not cost the message: it is still processed.
+                }
+            }
+            post([msg = std::move(msg), arrival_s, seq](Impl& s) { s.on_message(*msg, arrival_s, seq); });
         }
+        /// Copies of the write-ahead hook and the size cap, set before paho may call back.
+        std::function<std::uint64_t(std::string_view, std::string_view, bool, double)> on_arrival;
+        std::size_t max_payload_bytes = 0;
         void delivery_complete(mqtt::delivery_token_ptr) override {
             post([](Impl& s) { ++s.stats.delivered; });
         }
@@ -142,6 +157,8 @@ struct MqttClient::Impl : std::enable_shared_from_this<MqttClient::Impl> {
         opts.reconnect_min_s = std::max(opts.reconnect_min_s, 1);
         opts.reconnect_max_s = std::max(opts.reconnect_max_s, opts.reconnect_min_s);
         backoff_s = opts.reconnect_min_s;
+        bridge.on_arrival = handlers.on_arrival;
+        bridge.max_payload_bytes = opts.max_payload_bytes;
         const std::string url = paho_url(opts);
         try {
             // Shared subscriptions ($share/...) are an MQTT 5 feature: only then speak version 5.
@@ -267,7 +284,7 @@ struct MqttClient::Impl : std::enable_shared_from_this<MqttClient::Impl> {
         schedule_reconnect();
     }
 
-    void on_message(const mqtt::message& msg) {
+    void on_message(const mqtt::message& msg, double arrival_s, std::uint64_t seq) {
         if (stopped) return;
         const std::string& payload = msg.get_payload();
         if (payload.size() > opts.max_payload_bytes) {
@@ -282,7 +299,10 @@ struct MqttClient::Impl : std::enable_shared_from_this<MqttClient::Impl> {
             return;
         }
         ++stats.received;
-        if (handlers.on_message) handlers.on_message(msg.get_topic(), payload, msg.is_retained());
+        if (handlers.on_message_at)
+            handlers.on_message_at(msg.get_topic(), payload, msg.is_retained(), arrival_s, seq);
+        else if (handlers.on_message)
+            handlers.on_message(msg.get_topic(), payload, msg.is_retained());
     }
 
     void subscribe_now(const std::string& filter) {

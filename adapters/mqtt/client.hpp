@@ -40,6 +40,14 @@ struct MqttHandlers {
     std::function<void()> on_connected;
     /// One incoming message whose payload is at most max_payload_bytes long.
     std::function<void(std::string_view topic, std::string_view payload, bool retained)> on_message;
+    /// Write-ahead hook: runs on paho's thread for every message within max_payload_bytes, before
+    /// paho's arrival callback returns, with the arrival time (wall clock, Unix s). Returns a
+    /// sequence number handed on to on_message_at. It must be thread-safe and must not block for long.
+    std::function<std::uint64_t(std::string_view topic, std::string_view payload, bool retained, double arrival_s)> on_arrival;
+    /// Like on_message, with the arrival time read on paho's thread and the number on_arrival
+    /// returned (0 without on_arrival). When set it is called instead of on_message.
+    std::function<void(std::string_view topic, std::string_view payload, bool retained, double arrival_s, std::uint64_t seq)>
+        on_message_at;
     /// The connection dropped (a reconnect is already scheduled).
     std::function<void(const std::string& cause)> on_connection_lost;
     /// Log sink; secrets never reach it. Null: silent.

@@ -516,6 +516,20 @@ void SqliteHistory::put_state(const std::string& key, const std::string& blob) {
     s.run("saving the state '" + key + "'");
 }
 
+void SqliteHistory::put_states(const std::vector<std::pair<std::string, std::string>>& blobs) {
+    auto& d = *impl_;
+    d.require_writable();
+    if (blobs.empty()) return;
+    sqlite::Transaction tx(d.db);
+    for (const auto& [key, blob] : blobs) {
+        auto& s = *d.upsert_state;
+        sqlite::StmtScope scope(s);
+        s.bind(1, key).bind_blob(2, blob);
+        s.run("saving the state '" + key + "'");
+    }
+    tx.commit();
+}
+
 std::optional<std::string> SqliteHistory::get_state(const std::string& key) const {
     auto& s = *impl_->select_state;
     sqlite::StmtScope scope(s);

@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "adapters/store/sqlite_db.hpp"
@@ -56,6 +57,9 @@ public:
     void save_minutes(const std::string& sleeper, const NightMinutes& minutes) override;
     std::optional<NightMinutes> night_minutes(const std::string& sleeper, const std::string& night) const override;
 
+    /// Saves several state blobs in one transaction (all or none): a checkpoint that must not
+    /// be half written.
+    void put_states(const std::vector<std::pair<std::string, std::string>>& blobs);
     /// Saves many events in one transaction (all or none).
     void save_events(const std::string& sleeper, const std::vector<MovementEvent>& events);
     /// Events with from <= start < to, oldest first (ties in the order they were saved).
