@@ -1,6 +1,7 @@
 // Streaming movement detector: median detrend, RMS envelope, adaptive noise floor, hysteresis, classification.
 #include "plugin/detect/detector.hpp"
 
+#include "plugin/detect/running_median.hpp"
 #include "plugin/detect/state_text.hpp"
 
 #include <algorithm>
@@ -39,67 +40,6 @@ constexpr double SUSTAIN_S = 0.3;
 constexpr double TAIL_FROM_S = 0.65;
 // A short burst is only the crest of a weak, longer movement when most of its tail is active.
 constexpr double TAIL_ACTIVE_SHARE = 0.5;
-
-/// Centred running median over an odd number of samples: O(window) per sample, no allocation
-/// after construction.
-class RunningMedian {
-public:
-    void reset(std::size_t window, double fill) {
-        ring_.assign(window, fill);
-        sorted_.assign(window, fill);
-        head_ = 0;
-    }
-    void push(double x) {
-        const double old = ring_[head_];
-        ring_[head_] = x;
-        if (++head_ == ring_.size()) head_ = 0;
-        // Same result as erasing `old` and inserting `x` after its equals, but only the elements
-        // between the two places move (this runs per sample and channel: the detector's hot spot).
-        const auto first = sorted_.begin();
-        const auto out = std::lower_bound(first, sorted_.end(), old);
-        if (x >= old) {
-            const auto in = std::upper_bound(out, sorted_.end(), x);
-            std::copy(out + 1, in, out);
-            *(in - 1) = x;
-        } else {
-            const auto in = std::upper_bound(first, out, x);
-            std::copy_backward(in, out, out + 1);
-            *in = x;
-        }
-    }
-    double median() const { return sorted_[sorted_.size() / 2]; }
-    /// The sample in the middle of the window (the one the median is centred on).
-    double centre() const { return ring_[(head_ + ring_.size() / 2) % ring_.size()]; }
-    void save(state_text::Writer& w) const {
-        w.integer(static_cast<long long>(ring_.size()));
-        w.integer(static_cast<long long>(head_));
-        for (double q : ring_) w.num(q);
-    }
-    /// Only a window of the configured size is accepted; the sorted copy is rebuilt from the ring.
-    void load(state_text::Reader& r) {
-        if (r.count() != ring_.size()) r.reject();
-        const auto head = r.count(ring_.size());
-        std::vector<double> ring(ring_.size());
-        for (double& q : ring) q = r.num();
-        if (!r.ok() || head >= ring_.size()) return;
-        ring_ = ring;
-        sorted_ = std::move(ring);
-        std::sort(sorted_.begin(), sorted_.end());
-        head_ = head;
-    }
-
-private:
-    std::vector<double> ring_;
-    std::vector<double> sorted_;
-    std::size_t head_ = 0;
-};
-
-double median_of(std::vector<double>& v) {
-    if (v.empty()) return 0;
-    const auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
-    std::nth_element(v.begin(), mid, v.end());
-    return *mid;
-}
 
 double angle_deg(const Vec3& a, const Vec3& b) {
     const double na = std::sqrt(a[0] * a[0] + a[1] * a[1] + a[2] * a[2]);

@@ -1,0 +1,108 @@
+// Centred running median over a fixed odd window and the order-statistic median of a buffer: the detector's high-pass mechanics.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstring>
+#include <vector>
+
+#include "plugin/detect/state_text.hpp"
+
+namespace hypnic {
+
+/// Running median over the last `window` samples (window odd, ≥ 1), with the sample in the
+/// middle of the window. No allocation after reset(); push() is two binary searches and one
+/// memmove of the elements ranked between the leaving and the arriving sample.
+///
+/// Invariant: sorted_ holds exactly the values of ring_ in ascending order. Samples must not be
+/// NaN (the detector ends a segment on a non-finite sample instead).
+class RunningMedian {
+public:
+    /// Fills the whole window with `fill` (the first sample of a segment).
+    void reset(std::size_t window, double fill) {
+        ring_.assign(window, fill);
+        sorted_.assign(window, fill);
+        head_ = 0;
+    }
+
+    /// Replaces the oldest sample by `x`.
+    void push(double x) {
+        const double old = ring_[head_];
+        ring_[head_] = x;
+        if (++head_ == ring_.size()) head_ = 0;
+        double* s = sorted_.data();
+        const std::size_t n = sorted_.size();
+        // Where the leaving sample is (the first element not below it) and where the arriving one
+        // goes (after the last element not above it), found by one branch-free halving loop that
+        // runs both searches side by side: the comparisons are noise and unpredictable, and the
+        // two chains of loads overlap instead of adding up.
+        const double* a = s;
+        const double* b = s;
+        for (std::size_t len = n; len > 1;) {
+            const std::size_t half = len / 2;
+            a = a[half] < old ? a + half : a;
+            b = b[half] <= x ? b + half : b;
+            len -= half;
+        }
+        // Clamped only so that a broken invariant can never write outside the window.
+        const std::size_t out = std::min(static_cast<std::size_t>(a - s) + (*a < old ? 1 : 0), n - 1);
+        std::size_t in = static_cast<std::size_t>(b - s) + (*b <= x ? 1 : 0);
+        // Erase at `out`, insert at `in` (an index counted with the leaving sample still there):
+        // the elements between move one step, all in one memmove.
+        if (x >= old) {
+            in = std::max(in, out + 1);
+            std::memmove(s + out, s + out + 1, (in - 1 - out) * sizeof(double));
+            s[in - 1] = x;
+        } else {
+            in = std::min(in, out);
+            std::memmove(s + in + 1, s + in, (out - in) * sizeof(double));
+            s[in] = x;
+        }
+    }
+
+    /// The median of the window (its middle element in sorted order).
+    double median() const { return sorted_[sorted_.size() / 2]; }
+    /// The sample in the middle of the window (the one the median is centred on).
+    double centre() const {
+        // head_ < size, so one subtraction wraps the index (a division per sample is not free).
+        std::size_t i = head_ + ring_.size() / 2;
+        if (i >= ring_.size()) i -= ring_.size();
+        return ring_[i];
+    }
+    std::size_t size() const { return ring_.size(); }
+
+    void save(state_text::Writer& w) const {
+        w.integer(static_cast<long long>(ring_.size()));
+        w.integer(static_cast<long long>(head_));
+        for (double q : ring_) w.num(q);
+    }
+    /// Only a window of the configured size is accepted; the sorted copy is rebuilt from the ring.
+    void load(state_text::Reader& r) {
+        if (r.count() != ring_.size()) r.reject();
+        const auto head = r.count(ring_.size());
+        std::vector<double> ring(ring_.size());
+        for (double& q : ring) q = r.num();
+        if (!r.ok() || head >= ring_.size()) return;
+        ring_ = ring;
+        sorted_ = std::move(ring);
+        std::sort(sorted_.begin(), sorted_.end());
+        head_ = head;
+    }
+
+private:
+    std::vector<double> ring_;
+    std::vector<double> sorted_;
+    std::size_t head_ = 0;
+};
+
+/// The element at index size/2 of `v` in ascending order (the upper median of an even count),
+/// 0 for an empty buffer. Reorders `v`; the buffer is the caller's, so repeated calls allocate
+/// nothing.
+inline double median_of(std::vector<double>& v) {
+    if (v.empty()) return 0;
+    const auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
+    std::nth_element(v.begin(), mid, v.end());
+    return *mid;
+}
+
+}  // namespace hypnic

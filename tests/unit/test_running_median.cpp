@@ -1,0 +1,177 @@
+// The detector's running median and median_of against plain reference implementations, value for value and bit for bit.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "plugin/detect/running_median.hpp"
+#include "plugin/detect/state_text.hpp"
+
+using namespace hypnic;
+
+namespace {
+
+/// The plain running median: erase the leaving sample's first equal from a sorted vector and
+/// insert the arriving one after its last equal. The order of equal values (+0 and -0) is what
+/// the fast one must reproduce.
+class NaiveMedian {
+public:
+    NaiveMedian(std::size_t window, double fill) : ring_(window, fill), sorted_(window, fill) {}
+    void push(double x) {
+        const double old = ring_[head_];
+        ring_[head_] = x;
+        head_ = (head_ + 1) % ring_.size();
+        sorted_.erase(std::lower_bound(sorted_.begin(), sorted_.end(), old));
+        sorted_.insert(std::upper_bound(sorted_.begin(), sorted_.end(), x), x);
+    }
+    double median() const { return sorted_[sorted_.size() / 2]; }
+    double centre() const { return ring_[(head_ + ring_.size() / 2) % ring_.size()]; }
+    /// The middle value by sorting a copy: the order statistic itself.
+    double sorted_copy_median() const {
+        std::vector<double> v = ring_;
+        std::sort(v.begin(), v.end());
+        return v[v.size() / 2];
+    }
+
+private:
+    std::vector<double> ring_;
+    std::vector<double> sorted_;
+    std::size_t head_ = 0;
+};
+
+std::uint64_t bits(double x) {
+    std::uint64_t b = 0;
+    std::memcpy(&b, &x, sizeof b);
+    return b;
+}
+
+/// Pushes `n` samples from `next` through both medians and checks every step bit for bit.
+void check_against_naive(std::size_t window, std::size_t n, const std::function<double(std::size_t)>& next) {
+    const double first = next(0);
+    RunningMedian fast;
+    fast.reset(window, first);
+    NaiveMedian slow(window, first);
+    for (std::size_t i = 1; i < n; ++i) {
+        const double x = next(i);
+        fast.push(x);
+        slow.push(x);
+        INFO("window " << window << ", sample " << i << " = " << x);
+        REQUIRE(bits(fast.median()) == bits(slow.median()));
+        REQUIRE(fast.median() == slow.sorted_copy_median());
+        REQUIRE(bits(fast.centre()) == bits(slow.centre()));
+    }
+}
+
+const std::vector<std::size_t> WINDOWS{1, 2, 3, 4, 5, 9, 51, 101, 201};
+
+}  // namespace
+
+TEST_CASE("running median equals the naive one on random noise", "[running_median]") {
+    for (const std::size_t w : WINDOWS) {
+        std::mt19937_64 rng(w);
+        std::normal_distribution<double> g(0.99, 0.01);
+        check_against_naive(w, 5000, [&](std::size_t) { return g(rng); });
+    }
+}
+
+TEST_CASE("running median equals the naive one on heavy ties", "[running_median]") {
+    // A few distinct values (a coarse ADC): every search lands in a run of equals.
+    for (const std::size_t w : WINDOWS) {
+        std::mt19937_64 rng(100 + w);
+        std::uniform_int_distribution<int> level(-2, 2);
+        check_against_naive(w, 5000, [&](std::size_t) { return 0.001 * level(rng); });
+    }
+}
+
+TEST_CASE("running median keeps +0 and -0 in the naive order", "[running_median]") {
+    // +0 and -0 compare equal but differ in bits: the fast median must pick the same one.
+    for (const std::size_t w : WINDOWS) {
+        std::mt19937_64 rng(200 + w);
+        std::uniform_int_distribution<int> pick(0, 3);
+        const double vals[] = {0.0, -0.0, 1.0, -1.0};
+        check_against_naive(w, 4000, [&](std::size_t) { return vals[pick(rng)]; });
+    }
+}
+
+TEST_CASE("running median handles constant, monotone and extreme sequences", "[running_median]") {
+    constexpr double BIG = std::numeric_limits<double>::max();
+    constexpr double TINY = std::numeric_limits<double>::denorm_min();
+    for (const std::size_t w : WINDOWS) {
+        check_against_naive(w, 600, [](std::size_t) { return 1.0; });
+        check_against_naive(w, 600, [](std::size_t i) { return static_cast<double>(i); });
+        check_against_naive(w, 600, [](std::size_t i) { return -static_cast<double>(i); });
+        // Alternating between the largest magnitudes: every sample crosses the whole window.
+        check_against_naive(w, 600, [](std::size_t i) { return i % 2 == 0 ? BIG : -BIG; });
+        check_against_naive(w, 600, [](std::size_t i) { return i % 3 == 0 ? 1e300 : (i % 3 == 1 ? -1e300 : TINY); });
+        check_against_naive(w, 600, [](std::size_t i) {
+            return std::ldexp(i % 2 == 0 ? 1.0 : -1.0, static_cast<int>(i % 2000) - 1000);
+        });
+        // Spikes into a constant background (a jerk in a quiet night).
+        check_against_naive(w, 600, [](std::size_t i) { return i % 37 == 0 ? 16.0 : 0.98; });
+        std::mt19937_64 rng(300 + w);
+        std::uniform_real_distribution<double> u(-BIG, BIG);
+        check_against_naive(w, 2000, [&](std::size_t) { return u(rng); });
+    }
+}
+
+TEST_CASE("running median continues identically after a checkpoint", "[running_median]") {
+    std::mt19937_64 rng(7);
+    std::normal_distribution<double> g(0, 1);
+    RunningMedian a;
+    a.reset(101, 0.5);
+    for (int i = 0; i < 333; ++i) a.push(g(rng));
+    state_text::Writer w;
+    a.save(w);
+    RunningMedian b;
+    b.reset(101, 0);
+    state_text::Reader r(w.str());
+    b.load(r);
+    REQUIRE(r.ok());
+    for (int i = 0; i < 1000; ++i) {
+        const double x = g(rng);
+        a.push(x);
+        b.push(x);
+        REQUIRE(bits(a.median()) == bits(b.median()));
+        REQUIRE(bits(a.centre()) == bits(b.centre()));
+    }
+}
+
+TEST_CASE("running median refuses a checkpoint of another window size", "[running_median]") {
+    RunningMedian a;
+    a.reset(5, 1.0);
+    state_text::Writer w;
+    a.save(w);
+    RunningMedian b;
+    b.reset(7, 2.0);
+    state_text::Reader r(w.str());
+    b.load(r);
+    CHECK_FALSE(r.ok());
+    // Unchanged: still the window it was reset to.
+    CHECK(b.size() == 7);
+    CHECK(b.median() == 2.0);
+    b.push(3.0);
+    CHECK(b.median() == 2.0);
+}
+
+TEST_CASE("median_of is the order statistic at size/2", "[running_median]") {
+    std::vector<double> empty;
+    CHECK(median_of(empty) == 0);
+    std::mt19937_64 rng(11);
+    std::uniform_int_distribution<int> len(1, 300);
+    std::uniform_int_distribution<int> level(0, 9);
+    for (int round = 0; round < 200; ++round) {
+        std::vector<double> v(static_cast<std::size_t>(len(rng)));
+        for (double& q : v) q = round % 2 == 0 ? level(rng) * 0.25 : std::ldexp(1.0, level(rng) * 100 - 500);
+        std::vector<double> ref = v;
+        std::sort(ref.begin(), ref.end());
+        INFO("round " << round << ", size " << v.size());
+        CHECK(median_of(v) == ref[ref.size() / 2]);
+    }
+}
