@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <string>
+#include <vector>
 
 namespace hypnic {
 
@@ -71,6 +72,9 @@ struct WebOptions {
     std::string listen = "127.0.0.1";  ///< IP address to bind (IPv4 or IPv6 literal); 0.0.0.0 opens it to the network
     int port = 8099;                   ///< TCP port, 1..65535
     double refresh_s = 30;             ///< how often an open page checks for news, seconds, 2..3600
+    /// Peers allowed to connect: IPv4/IPv6 addresses or CIDR ranges ("172.30.32.2", "10.0.0.0/8",
+    /// "::1", "fd00::/8"). Empty: any peer. Others are answered 403 Forbidden.
+    std::vector<std::string> allow_from;
 };
 
 }  // namespace hypnic

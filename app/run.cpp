@@ -210,7 +210,11 @@ private:
         // The same thread as the pipeline (io_), so reading the core's open night needs no lock.
         src.night_so_far = [this](const std::string& id) { return pipeline_->plugin().night_so_far(id); };
         try {
-            web_ = std::make_unique<web::Server>(io_, cfg_->web, make_web_handler(std::move(src)));
+            web_ = std::make_unique<web::Server>(io_, cfg_->web, make_web_handler(std::move(src)),
+                                                 [](const std::string& line) { spdlog::warn("{}", line); });
+            if (cfg_->web.allow_from.empty() && cfg_->web.listen != "127.0.0.1" && cfg_->web.listen != "::1")
+                spdlog::warn("web view on {} accepts every peer: set web.allow_from to limit who may read it",
+                             cfg_->web.listen);
             spdlog::info("web view on http://{}:{}/", cfg_->web.listen.find(':') != std::string::npos
                                                           ? "[" + cfg_->web.listen + "]"
                                                           : cfg_->web.listen,

@@ -38,7 +38,9 @@ web::Handler make_web_handler(WebSources src) {
         const Zone& zone = src.zone();
         SqliteHistory& history = src.history();
         const UnixS now = src.now();
-        const report::NightData night = report::tonight(history, sleeper->id, sleeper->night, zone, now);
+        const std::optional<NightSoFar> so_far =
+            src.night_so_far ? src.night_so_far(sleeper->id) : std::optional<NightSoFar>();
+        const report::NightData night = report::tonight(history, sleeper->id, sleeper->night, zone, now, so_far);
         const std::string version = report::night_version(night);
         if (poll)
             return web::Response{200, "application/json", report::poll_json(version, night.open ? "open" : "closed", now, zone)};

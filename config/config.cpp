@@ -573,6 +573,23 @@ Problem check_listen_address(std::string_view s) {
     return std::string("must be an IPv4 or IPv6 address such as 127.0.0.1 or ::1, not a host name");
 }
 
+// web.allow_from: an address as above, optionally /<prefix length>; the server parses it again.
+Problem check_peer_range(std::string_view s) {
+    const auto slash = s.find('/');
+    const std::string a(s.substr(0, slash));
+    unsigned char buf[sizeof(in6_addr)];
+    int max_bits = 0;
+    if (::inet_pton(AF_INET, a.c_str(), buf) == 1) max_bits = 32;
+    else if (::inet_pton(AF_INET6, a.c_str(), buf) == 1) max_bits = 128;
+    else return std::string("must be an IP address or CIDR range such as 172.30.32.2 or 10.0.0.0/8, not a host name");
+    if (slash == std::string_view::npos) return std::nullopt;
+    const std::string_view bits = s.substr(slash + 1);
+    if (bits.empty() || bits.size() > 3 || bits.find_first_not_of("0123456789") != std::string_view::npos ||
+        std::stoi(std::string(bits)) > max_bits)
+        return "has a prefix length that is not a number 0.." + std::to_string(max_bits);
+    return std::nullopt;
+}
+
 const std::array<Field<WebOptions>, 4> WEB_FIELDS = {{
     {"enabled", &WebOptions::enabled},
     {"listen", &WebOptions::listen, 0, 0, {}, check_listen_address},
@@ -995,6 +1012,18 @@ void read_root(Ctx& ctx, const YNode* root, Config& c) {
     {
         Section web(ctx, as_map(top, "web"), "web");
         read_fields(web, c.web, WEB_FIELDS);
+        if (const YNode* allow = as_list(web, "allow_from")) {
+            for (std::size_t i = 0; i < allow->items.size(); ++i) {
+                const YNode* item = allow->items[i];
+                const std::string where = "web.allow_from[" + std::to_string(i) + "]";
+                if (item->kind != YNode::Kind::scalar || item->value.empty())
+                    ctx.error(item, where + " must be an IP address or CIDR range such as 172.30.32.2, got " + describe(item));
+                else if (const Problem why = check_peer_range(item->value))
+                    ctx.error(item, where + " " + quote(item->value) + " " + *why);
+                else
+                    c.web.allow_from.push_back(item->value);
+            }
+        }
         web.finish();
     }
     read_choice(top, "language", c.plugin.language, {"en", "de"});

@@ -133,4 +133,10 @@ WinddownSettings Plugin::winddown_settings(std::size_t sleeper) const {
 
 const PluginParams& Plugin::params() const { return impl_->params; }
 
+std::optional<NightSoFar> Plugin::night_so_far(const std::string& sleeper_id) const {
+    for (const auto& s : impl_->sleepers)
+        if (s->params().id == sleeper_id) return s->night_so_far();
+    return std::nullopt;
+}
+
 }  // namespace hypnic

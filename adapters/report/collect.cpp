@@ -1,6 +1,7 @@
 // Reads closed nights, tonight's events and the minutes from SqliteHistory into the report's data.
 #include "adapters/report/collect.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -45,6 +46,20 @@ NightData tonight(const SqliteHistory& history, const std::string& sleeper, cons
     return d;
 }
 
+NightData tonight(const SqliteHistory& history, const std::string& sleeper, const NightParams& params,
+                  const Zone& zone, UnixS now, const std::optional<NightSoFar>& so_far) {
+    NightData d = tonight(history, sleeper, params, zone, now);
+    // A closed night is already complete; a snapshot of another evening (a clock far off) is not tonight.
+    if (!d.open || !so_far || so_far->summary.night != d.summary.night) return d;
+    d.summary = so_far->summary;
+    d.phases = so_far->phases;
+    d.phase_now = so_far->phase;
+    if (!so_far->minutes.minutes.empty()) d.minutes = so_far->minutes;
+    // The chart ends at the later of the wall clock and the core's clock.
+    d.until = std::max(now, so_far->until);
+    return d;
+}
+
 std::optional<Advice> current_advice(History& history, const SleeperParams& sleeper, const std::string& language,
                                      const Zone& zone) {
     const advice::Advisor advisor(sleeper, language, zone, history);
@@ -56,10 +71,16 @@ std::optional<Advice> current_advice(History& history, const SleeperParams& slee
 }
 
 std::string night_version(const NightData& night) {
-    char buf[160];
+    char buf[256];
     const double last = night.events.empty() ? 0.0 : night.events.back().start;
-    std::snprintf(buf, sizeof buf, "%s-%s-%zu-%.3f", night.summary.night.c_str(), night.open ? "open" : "closed",
-                  night.events.size(), std::isfinite(last) ? last : 0.0);
+    auto fin = [](const std::optional<UnixS>& t) { return t && std::isfinite(*t) ? *t : 0.0; };
+    std::size_t decided = 0;
+    if (night.minutes)
+        for (const auto& m : night.minutes->minutes) decided += m.state != score::State::missing ? 1 : 0;
+    std::snprintf(buf, sizeof buf, "%s-%s-%zu-%.3f-%zu-%.0f-%.0f-%zu", night.summary.night.c_str(),
+                  night.open ? "open" : "closed", night.events.size(), std::isfinite(last) ? last : 0.0,
+                  night.phases.size(), fin(night.summary.lights_out), fin(night.summary.sleep_onset),
+                  night.open ? decided / 5 : 0);
     return buf;
 }
 

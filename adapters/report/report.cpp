@@ -37,7 +37,7 @@ constexpr const char* CHART_CSS =
     ".bg{fill:#fbfbfd}.axis{stroke:#888;stroke-width:1}.tick{stroke:#ccc;stroke-width:1}"
     ".lbl{font:11px sans-serif;fill:#444}.lane-lbl{font:10px sans-serif;fill:#666}"
     ".phase.awake_in_bed{fill:#f4d9a6}.phase.settling{fill:#b9d3ee}.phase.asleep{fill:#5b6fa8}"
-    ".phase.waking{fill:#e8a87c}.state.S{fill:#3f51b5}.state.W{fill:#f5b041}.state.M{fill:#ddd}"
+    ".phase.waking{fill:#e8a87c}.phase.out_of_bed{fill:#e4e4e4}.marker.now{stroke:#888}.state.S{fill:#3f51b5}.state.W{fill:#f5b041}.state.M{fill:#ddd}"
     ".envelope{fill:#9fb7d9;stroke:#4a6fa5;stroke-width:1}"
     ".mark.twitch{fill:#e67e22}.mark.limb_movement{fill:#2e86c1}.mark.large_movement{fill:#c0392b}"
     ".mark.plm_series{fill:#8e44ad;fill-opacity:.55}.mark.onset{stroke:#000;stroke-width:.8}"
@@ -154,9 +154,19 @@ XScale night_scale(const NightData& n) {
     return x;
 }
 
-/// The phases drawn as bands: from the summary's instants (the daemon does not store transitions).
+/// The phases drawn as bands: an open night's transitions so far when the core gave them, else
+/// from the summary's instants (closed nights: the daemon does not store transitions).
 std::vector<std::pair<std::pair<UnixS, UnixS>, Phase>> phase_bands(const NightData& n, UnixS end) {
     std::vector<std::pair<std::pair<UnixS, UnixS>, Phase>> out;
+    if (!n.phases.empty()) {
+        for (std::size_t i = 0; i < n.phases.size(); ++i) {
+            const UnixS from = n.phases[i].first;
+            const UnixS to = i + 1 < n.phases.size() ? n.phases[i + 1].first : end;
+            if (std::isfinite(from) && std::isfinite(to) && to > from)
+                out.push_back({{from, std::min(to, end)}, n.phases[i].second});
+        }
+        return out;
+    }
     const auto& s = n.summary;
     if (!s.in_bed) return out;
     const UnixS settle = s.lights_out ? *s.lights_out : (s.sleep_onset ? *s.sleep_onset : end);
@@ -255,6 +265,12 @@ std::string night_svg(const NightData& n, const Zone& zone, std::string_view id_
         o += rect(x(from), PHASE_Y, x(to) - x(from), AXIS_Y - PHASE_Y, "window",
                   " id=\"" + p + "onset-window\"><title>" +
                       escape_xml("onset window " + clock(from, zone) + "–" + clock(to, zone)) + "</title></rect>");
+    } else if (n.open && s.lights_out) {
+        // Lights are out but sleep onset is not found yet: the window is open up to now.
+        o += rect(x(*s.lights_out), PHASE_Y, x(end) - x(*s.lights_out), AXIS_Y - PHASE_Y, "window open",
+                  " id=\"" + p + "onset-window\"><title>" +
+                      escape_xml("onset window since " + clock(*s.lights_out, zone) + ", open until sleep onset") +
+                      "</title></rect>");
     }
 
     // Hour ticks and labels in local time.
@@ -369,6 +385,10 @@ std::string night_svg(const NightData& n, const Zone& zone, std::string_view id_
     };
     marker(s.lights_out, "lights-out", "lights", "lights out");
     marker(s.sleep_onset, "sleep-onset", "onset-line", "sleep onset");
+    if (n.open && std::isfinite(n.until))
+        o += "<g id=\"" + p + "now\"><line class=\"marker now\" x1=\"" + num(x(n.until)) + "\" x2=\"" +
+             num(x(n.until)) + "\" y1=\"" + num(PHASE_Y) + "\" y2=\"" + num(AXIS_Y) + "\"><title>" +
+             escape_xml("now, " + clock(n.until, zone)) + "</title></line></g>";
     if (n.events.empty()) o += text(PLOT_L + PLOT_W / 2, LANE_Y + 30, "none", "no movement events recorded", "middle");
     o += "</svg>";
     return o;
@@ -504,6 +524,14 @@ std::string night_section(const NightData& n, const Zone& zone, std::size_t inde
         }
         row(o, "Evening", evening.empty() ? "nothing logged" : evening);
     } else {
+        if (n.phase_now) {
+            UnixS since = n.until;
+            for (const auto& [at, ph] : n.phases)
+                if (ph == *n.phase_now && at <= n.until) since = at;
+            row(o, "Now", "<span id=\"" + prefix + "phase-now\">" +
+                              escape_xml(std::string(phase_label(*n.phase_now)) + " since " + clock(since, zone)) +
+                              "</span>");
+        }
         int tw = 0, onset_tw = 0;
         for (const auto& e : n.events)
             if (e.type == MovementType::twitch) {

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "plugin/history.hpp"
@@ -23,6 +24,10 @@ struct NightData {
     std::vector<MovementEvent> events;   ///< the night's movement events, any order
     double onset_window_after_min = 5;   ///< the onset window runs from lights-out to this after sleep onset
     bool open = false;                   ///< the night is still going on (live view)
+    /// Open nights known to the running core: the phase transitions so far, sorted by time (the
+    /// last phase lasts until `until`). Empty: the bands follow the summary's instants.
+    std::vector<std::pair<UnixS, Phase>> phases;
+    std::optional<Phase> phase_now;      ///< open nights: the phase at `until`, when known
     UnixS until = 0;                     ///< open nights: the chart ends here ("now"); ignored otherwise
 };
 

@@ -7,7 +7,9 @@
 #include <boost/beast/http.hpp>
 
 #include <atomic>
+#include <algorithm>
 #include <chrono>
+#include <map>
 #include <stdexcept>
 
 namespace hypnic::web {
@@ -18,6 +20,9 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
 namespace {
+
+constexpr std::size_t REFUSED_PEERS_MAX = 1024;
+constexpr int REFUSED_LOG_EVERY_S = 60;
 
 constexpr const char* CSP =
     "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src 'self'; "
@@ -65,14 +70,105 @@ std::optional<std::string> query_param(std::string_view query, std::string_view 
     return std::nullopt;
 }
 
+PeerRange parse_peer_range(std::string_view text) {
+    std::string shown(text.substr(0, 64));
+    for (char& c : shown)
+        if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) c = '?';  // log-safe
+    auto bad = [&](const std::string& why) {
+        return std::invalid_argument("web.allow_from entry '" + shown + "': " + why);
+    };
+    if (text.empty()) throw bad("is empty");
+    if (text.size() > 64) throw bad("is longer than 64 characters");
+    for (char c : text)
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == '.' || c == ':' ||
+              c == '/'))
+            throw bad(c == '%' ? "zone ids (%eth0) are not allowed"
+                               : "must be an IP address or CIDR range such as 172.30.32.2 or 10.0.0.0/8, not a host name");
+    const auto slash = text.find('/');
+    const std::string addr_text(text.substr(0, slash));
+    beast::error_code ec;
+    PeerRange r;
+    r.network = asio::ip::make_address(addr_text, ec);
+    if (ec) throw bad("'" + addr_text + "' is not an IPv4 or IPv6 address");
+    const unsigned max_bits = r.network.is_v4() ? 32 : 128;
+    r.prefix_bits = max_bits;
+    if (slash != std::string_view::npos) {
+        const std::string_view bits = text.substr(slash + 1);
+        if (bits.empty() || bits.size() > 3 || bits.find_first_not_of("0123456789") != std::string_view::npos)
+            throw bad("the prefix length after '/' must be a number 0.." + std::to_string(max_bits));
+        const unsigned n = static_cast<unsigned>(std::stoul(std::string(bits)));
+        if (n > max_bits) throw bad("prefix length " + std::to_string(n) + " is over " + std::to_string(max_bits));
+        r.prefix_bits = n;
+    }
+    return r;
+}
+
+namespace {
+
+/// The address as bytes, an IPv4-mapped IPv6 address as its IPv4 address.
+std::vector<unsigned char> address_bytes(asio::ip::address a) {
+    if (a.is_v6() && a.to_v6().is_v4_mapped()) a = asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6());
+    if (a.is_v4()) {
+        const auto b = a.to_v4().to_bytes();
+        return {b.begin(), b.end()};
+    }
+    const auto b = a.to_v6().to_bytes();
+    return {b.begin(), b.end()};
+}
+
+}  // namespace
+
+bool peer_allowed(const std::vector<PeerRange>& allow, const asio::ip::address& peer) {
+    if (allow.empty()) return true;
+    const auto p = address_bytes(peer);
+    for (const auto& r : allow) {
+        const auto n = address_bytes(r.network);
+        if (n.size() != p.size()) continue;
+        const unsigned bits = std::min<unsigned>(r.prefix_bits, static_cast<unsigned>(n.size() * 8));
+        bool match = true;
+        for (unsigned bit = 0; bit < bits && match; ++bit) {
+            const unsigned mask = 0x80u >> (bit % 8);
+            match = (n[bit / 8] & mask) == (p[bit / 8] & mask);
+        }
+        if (match) return true;
+    }
+    return false;
+}
+
 struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     asio::io_context& io;
     tcp::acceptor acceptor;
     Handler handler;
+    std::vector<PeerRange> allow;
+    LogSink log;
     std::atomic<std::size_t> open{0};
     bool stopped = false;
 
+    /// Refused peers already logged: when, and how many refusals since (so a scan cannot flood the log).
+    struct Refused {
+        std::chrono::steady_clock::time_point logged{};
+        std::uint64_t suppressed = 0;
+    };
+    std::map<std::string, Refused> refused;
+
     Impl(asio::io_context& ctx, Handler h) : io(ctx), acceptor(ctx), handler(std::move(h)) {}
+
+    void note_refused(const std::string& peer) {
+        if (!log) return;
+        const auto now = std::chrono::steady_clock::now();
+        if (refused.size() >= REFUSED_PEERS_MAX && !refused.count(peer)) refused.clear();  // bounded memory
+        auto [it, fresh] = refused.try_emplace(peer);
+        if (!fresh && now - it->second.logged < std::chrono::seconds(REFUSED_LOG_EVERY_S)) {
+            ++it->second.suppressed;
+            return;
+        }
+        std::string line = "web view: refused " + peer + " (not in web.allow_from), answered 403";
+        if (it->second.suppressed)
+            line += " [" + std::to_string(it->second.suppressed) + " more from it since the last note]";
+        log(line);
+        it->second.logged = now;
+        it->second.suppressed = 0;
+    }
 
     void accept() {
         acceptor.async_accept([self = shared_from_this()](const beast::error_code& ec, tcp::socket socket) {
@@ -118,6 +214,14 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
             }
             const auto& req = parser_->get();
             const bool head = req.method() == http::verb::head;
+            if (!owner_->allow.empty()) {
+                beast::error_code pec;
+                const auto peer = stream_.socket().remote_endpoint(pec);
+                if (pec || !peer_allowed(owner_->allow, peer.address())) {
+                    owner_->note_refused(pec ? std::string("an unknown peer") : peer.address().to_string());
+                    return reply(403, "forbidden\n", head);
+                }
+            }
             if (req.method() != http::verb::get && !head) return reply(405, "only GET and HEAD\n", false);
             auto r = parse_target(std::string_view(req.target().data(), req.target().size()));
             if (!r) return reply(400, "bad request target\n", head);
@@ -190,9 +294,17 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     };
 };
 
-Server::Server(asio::io_context& io, const WebOptions& o, Handler handler)
+Server::Server(asio::io_context& io, const WebOptions& o, Handler handler, LogSink log)
     : impl_(std::make_shared<Impl>(io, std::move(handler))) {
     const std::string where = o.listen + " port " + std::to_string(o.port);
+    impl_->log = std::move(log);
+    for (const auto& entry : o.allow_from) {
+        try {
+            impl_->allow.push_back(parse_peer_range(entry));
+        } catch (const std::invalid_argument& e) {
+            throw std::runtime_error(std::string("web view: ") + e.what());
+        }
+    }
     beast::error_code ec;
     const auto addr = asio::ip::make_address(o.listen, ec);
     if (ec) throw std::runtime_error("web view: '" + o.listen + "' is not an IP address");

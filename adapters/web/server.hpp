@@ -2,6 +2,7 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
 
 #include <cstddef>
 #include <functional>
@@ -9,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "adapters/options.hpp"
 
@@ -50,14 +52,35 @@ std::string safe_ingress_path(std::string_view header);
 /// The value of `key` in a query string ("a=1&b=2"), undecoded; nullopt when absent.
 std::optional<std::string> query_param(std::string_view query, std::string_view key);
 
+/// One range of peers the server accepts: `prefix_bits` leading bits of `network` (IPv4 0..32,
+/// IPv6 0..128; a plain address is the whole length).
+struct PeerRange {
+    boost::asio::ip::address network;
+    unsigned prefix_bits = 0;
+};
+
+/// Parses one web.allow_from entry: an IPv4 or IPv6 address, optionally "/<prefix length>"
+/// ("172.30.32.2", "10.0.0.0/8", "::1", "fd00::/8"; host bits under the prefix are ignored).
+/// Throws std::invalid_argument naming the entry and why (empty, too long, not an address, host
+/// name, zone id, bad or out-of-range prefix).
+PeerRange parse_peer_range(std::string_view text);
+
+/// True when `peer` lies in one of `allow` (empty: every peer). IPv4-mapped IPv6 peers
+/// (::ffff:a.b.c.d, seen on a dual-stack "::" listener) are compared as their IPv4 address.
+bool peer_allowed(const std::vector<PeerRange>& allow, const boost::asio::ip::address& peer);
+
+/// Receives the server's log lines (refused peers), at most one per peer per minute.
+using LogSink = std::function<void(const std::string& line)>;
+
 /// Listens on options.listen:options.port (port 0: any free port, for tests) until stop() or
 /// destruction. Only GET and HEAD are served (others: 405); every answer closes the connection and
 /// carries Cache-Control: no-store, X-Content-Type-Options: nosniff and a Content-Security-Policy
-/// that allows nothing from elsewhere. The constructor throws std::runtime_error naming the address
-/// when it cannot listen.
+/// that allows nothing from elsewhere. A peer outside options.allow_from is answered 403 whatever it
+/// asks, and `log` hears of it (rate-limited per peer). The constructor throws std::runtime_error
+/// naming the address when it cannot listen or an allow_from entry is invalid.
 class Server {
 public:
-    Server(boost::asio::io_context& io, const WebOptions& options, Handler handler);
+    Server(boost::asio::io_context& io, const WebOptions& options, Handler handler, LogSink log = {});
     ~Server();
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;

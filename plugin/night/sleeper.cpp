@@ -1335,4 +1335,28 @@ const SleeperParams& SleeperNight::params() const { return impl_->p; }
 Phase SleeperNight::phase() const { return impl_->phase; }
 const std::optional<NightSummary>& SleeperNight::last_night() const { return impl_->last_night; }
 
+
+// The live view's copy of the open night: summarize() as if the night closed now, without saving,
+// publishing or changing anything.
+std::optional<NightSoFar> SleeperNight::night_so_far() const {
+    const auto& im = *impl_;
+    if (!im.night) return std::nullopt;
+    const auto& n = *im.night;
+    const UnixS until = std::isfinite(im.now) ? std::max(im.now, n.in_bed) : n.in_bed;
+    NightSoFar so;
+    so.summary = im.summarize(until);
+    so.summary.out_of_bed.reset();
+    so.phases = n.phases;
+    // Transitions found from minutes are dated back to their run's start, so the list is not sorted.
+    std::stable_sort(so.phases.begin(), so.phases.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    so.phase = im.phase;
+    so.minutes = make_night_minutes(so.summary.night, n.in_bed, until, n.states, n.events);
+    so.events = n.events;
+    so.onset_window_from = im.window_start();
+    if (so.onset_window_from && n.onset) so.onset_window_to = *n.onset + im.p.night.onset_window_after_min * 60;
+    so.until = until;
+    return so;
+}
+
 }  // namespace hypnic::night

@@ -12,6 +12,7 @@
 #include "plugin/detect/detector.hpp"
 #include "plugin/history.hpp"
 #include "plugin/params.hpp"
+#include "plugin/plugin.hpp"
 #include "plugin/time.hpp"
 #include "plugin/types.hpp"
 
@@ -55,6 +56,8 @@ public:
     const SleeperParams& params() const;
     Phase phase() const;
     const std::optional<NightSummary>& last_night() const;
+    /// The night in progress as far as it is known now (see NightSoFar); nullopt when not in bed.
+    std::optional<NightSoFar> night_so_far() const;
 
 private:
     struct Impl;

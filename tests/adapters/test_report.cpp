@@ -266,3 +266,49 @@ TEST_CASE("report: hostile text is escaped everywhere and invalid UTF-8 replaced
     CHECK(count(svg, "nan") == 0);
     CHECK(count(svg, "inf") == 0);
 }
+
+TEST_CASE("report: an open night shows its phases so far, the onset, the open window and now", "[report]") {
+    const FixedZone utc;
+    NightData n = sample_night();
+    n.open = true;
+    n.until = IN_BED + 4 * 3600;  // 01:00
+    n.summary.out_of_bed.reset();
+    n.minutes->minutes.resize(4 * 60);
+    // Transitions as the core found them, the last one lasting until now.
+    n.phases = {{IN_BED, Phase::awake_in_bed}, {IN_BED + 900, Phase::settling}, {IN_BED + 1800, Phase::asleep},
+                {IN_BED + 3 * 3600, Phase::out_of_bed}, {IN_BED + 3 * 3600 + 300, Phase::asleep}};
+    n.phase_now = Phase::asleep;
+    const std::string svg = night_svg(n, utc, "n0-");
+    auto phase_rects = [&](const std::string& cls) {
+        return count_elements(svg, [&](const std::string& name, const auto& t) {
+            return name == "rect" && attr(t, "class") == "phase " + cls;
+        });
+    };
+    CHECK(phase_rects("awake_in_bed") == 1);
+    CHECK(phase_rects("settling") == 1);
+    CHECK(phase_rects("asleep") == 2);  // before and after the trip out of bed
+    CHECK(phase_rects("out_of_bed") == 1);
+    CHECK(count(svg, "asleep 02:05–01:00") == 0);
+    CHECK(count(svg, "asleep 00:05–01:00") == 1);  // the current phase runs up to now
+    CHECK(count(svg, "id=\"n0-sleep-onset\"") == 1);
+    CHECK(count(svg, "id=\"n0-lights-out\"") == 1);
+    CHECK(count(svg, "id=\"n0-onset-window\"") == 1);
+    CHECK(count(svg, "id=\"n0-now\"") == 1);
+    CHECK(count(svg, "class=\"state S\"") >= 1);  // the decided minutes so far
+
+    // Lights out, but no onset yet: the window is drawn open up to now.
+    n.summary.sleep_onset.reset();
+    n.phases.resize(2);
+    n.phase_now = Phase::settling;
+    const std::string open_svg = night_svg(n, utc, "n0-");
+    CHECK(count(open_svg, "class=\"window open\"") == 1);
+    CHECK(count(open_svg, "open until sleep onset") == 1);
+    CHECK(count(open_svg, "id=\"n0-sleep-onset\"") == 0);
+
+    ReportData d;
+    d.nights = {n};
+    d.poll_url = "api/night.json";
+    const std::string html = report_html(d, utc);
+    CHECK(count(html, "id=\"n0-phase-now\">settling since 21:15<") == 1);
+    CHECK(count(html, "Tonight, 2025-11-25") == 1);
+}

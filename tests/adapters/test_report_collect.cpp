@@ -100,3 +100,52 @@ TEST_CASE("report data: advice is rebuilt from the stored nights, none without n
     sp.advice.enabled = false;
     CHECK_FALSE(report::current_advice(h, sp, "en", utc));
 }
+
+TEST_CASE("report data: the running core's open night fills in phases, onset and minutes", "[report]") {
+    TempDir dir;
+    SqliteHistory h(dir.file("hypnic.db"));
+    const FixedZone utc;
+    NightParams np;
+    np.evening_start_hour = 15;
+    h.save_events("alex", {twitch(EVENING + 1500)});
+    const double now = EVENING + 3 * 3600;
+    NightSoFar so;
+    so.summary.night = "2025-11-25";
+    so.summary.in_bed = EVENING;
+    so.summary.lights_out = EVENING + 600;
+    so.phases = {{EVENING, Phase::awake_in_bed}, {EVENING + 600, Phase::settling}};
+    so.phase = Phase::settling;
+    so.minutes.night = so.summary.night;
+    so.minutes.first_minute_ts = EVENING;
+    so.minutes.minutes.resize(170);
+    so.minutes.minutes[5].state = score::State::wake;
+    so.until = now - 5;
+    auto t = report::tonight(h, "alex", np, utc, now, so);
+    CHECK(t.open);
+    CHECK(t.summary.lights_out == EVENING + 600);
+    CHECK_FALSE(t.summary.sleep_onset);
+    CHECK(t.phases.size() == 2);
+    CHECK(t.phase_now == Phase::settling);
+    REQUIRE(t.minutes);
+    CHECK(t.minutes->minutes.size() == 170);
+    CHECK(t.events.size() == 1);  // the stored events, as before
+    CHECK(t.until == now);
+    const std::string v1 = report::night_version(t);
+    // The onset found, a new phase: the page must redraw.
+    so.summary.sleep_onset = EVENING + 1800;
+    so.phases.push_back({EVENING + 1800, Phase::asleep});
+    so.phase = Phase::asleep;
+    const std::string v2 = report::night_version(report::tonight(h, "alex", np, utc, now, so));
+    CHECK(v1 != v2);
+    // Five more decided minutes also redraw (the envelope grows), one alone does not.
+    for (int i = 10; i < 11; ++i) so.minutes.minutes[static_cast<std::size_t>(i)].state = score::State::sleep;
+    const std::string v3 = report::night_version(report::tonight(h, "alex", np, utc, now, so));
+    for (int i = 11; i < 16; ++i) so.minutes.minutes[static_cast<std::size_t>(i)].state = score::State::sleep;
+    const std::string v4 = report::night_version(report::tonight(h, "alex", np, utc, now, so));
+    CHECK(v2 == v3);
+    CHECK(v3 != v4);
+    // No open night in the core, or one of another evening: the stored events only.
+    CHECK_FALSE(report::tonight(h, "alex", np, utc, now, std::nullopt).summary.in_bed);
+    so.summary.night = "2025-11-24";
+    CHECK(report::tonight(h, "alex", np, utc, now, so).phases.empty());
+}

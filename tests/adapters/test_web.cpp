@@ -10,6 +10,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "adapters/web/server.hpp"
 
@@ -21,11 +22,12 @@ namespace {
 /// A server on a free loopback port, running on its own thread for the test's lifetime.
 class Running {
 public:
-    explicit Running(web::Handler h) {
+    explicit Running(web::Handler h, std::vector<std::string> allow_from = {}, web::LogSink log = {}) {
         WebOptions o;
         o.listen = "127.0.0.1";
         o.port = 0;
-        server_ = std::make_unique<web::Server>(io_, o, std::move(h));
+        o.allow_from = std::move(allow_from);
+        server_ = std::make_unique<web::Server>(io_, o, std::move(h), std::move(log));
         thread_ = std::thread([this] { io_.run(); });
     }
     ~Running() {
@@ -193,4 +195,92 @@ TEST_CASE("web: a port in use or a bad address is a clear error", "[web]") {
     o.listen = "localhost";
     CHECK_THROWS_WITH(web::Server(io, o, [](const web::Request&) { return web::Response{}; }),
                       Catch::Contains("'localhost' is not an IP address"));
+}
+
+TEST_CASE("web: allow_from entries are addresses or CIDR ranges, everything else is refused by name", "[web]") {
+    const auto v4 = web::parse_peer_range("172.30.32.2");
+    CHECK(v4.network.to_string() == "172.30.32.2");
+    CHECK(v4.prefix_bits == 32);
+    CHECK(web::parse_peer_range("10.0.0.0/8").prefix_bits == 8);
+    CHECK(web::parse_peer_range("0.0.0.0/0").prefix_bits == 0);
+    CHECK(web::parse_peer_range("::1").prefix_bits == 128);
+    CHECK(web::parse_peer_range("FD00::/8").prefix_bits == 8);
+    CHECK(web::parse_peer_range("::ffff:172.30.32.2").network.is_v6());
+    const char* bad[] = {"",           "localhost",      "supervisor",   "172.30.32",    "172.30.32.256",
+                         "1.2.3.4/33", "1.2.3.4/",       "1.2.3.4/-1",   "1.2.3.4/ 8",   "1.2.3.4/08x",
+                         "::1/129",    "fe80::1%eth0",   "1.2.3.4/8/8",  " 1.2.3.4",     "1.2.3.4\n",
+                         "::g",        "1.2.3.4/99999",  "1.2.3.4 "};
+    for (const char* b : bad) {
+        INFO(b);
+        CHECK_THROWS_AS(web::parse_peer_range(b), std::invalid_argument);
+    }
+    CHECK_THROWS_AS(web::parse_peer_range(std::string("1.2.3.4\0", 8)), std::invalid_argument);  // embedded NUL
+    CHECK_THROWS_WITH(web::parse_peer_range("supervisor"),
+                      Catch::Contains("web.allow_from entry 'supervisor'") && Catch::Contains("not a host name"));
+    CHECK_THROWS_WITH(web::parse_peer_range("1.2.3.4/33"), Catch::Contains("prefix length 33 is over 32"));
+    CHECK_THROWS_WITH(web::parse_peer_range("fe80::1%eth0"), Catch::Contains("zone ids"));
+    CHECK_THROWS_WITH(web::parse_peer_range(std::string(300, '1')), Catch::Contains("longer than 64"));
+    // A control character in an entry never reaches the message (which goes to the log).
+    try {
+        web::parse_peer_range(std::string("1.2\x1b[31m"));
+        FAIL("an escape sequence is not an address");
+    } catch (const std::invalid_argument& e) {
+        CHECK(std::string(e.what()).find('\x1b') == std::string::npos);
+    }
+}
+
+TEST_CASE("web: peer_allowed matches addresses, ranges and IPv4-mapped peers", "[web]") {
+    using boost::asio::ip::make_address;
+    const std::vector<web::PeerRange> addon = {web::parse_peer_range("172.30.32.2"), web::parse_peer_range("127.0.0.1")};
+    CHECK(web::peer_allowed(addon, make_address("172.30.32.2")));
+    CHECK(web::peer_allowed(addon, make_address("127.0.0.1")));
+    CHECK(web::peer_allowed(addon, make_address("::ffff:172.30.32.2")));  // dual-stack listener
+    CHECK_FALSE(web::peer_allowed(addon, make_address("172.30.32.3")));
+    CHECK_FALSE(web::peer_allowed(addon, make_address("172.30.33.2")));
+    CHECK_FALSE(web::peer_allowed(addon, make_address("::1")));
+    CHECK_FALSE(web::peer_allowed(addon, make_address("192.168.1.20")));
+    const std::vector<web::PeerRange> lan = {web::parse_peer_range("192.168.0.0/16"), web::parse_peer_range("fd00::/8")};
+    CHECK(web::peer_allowed(lan, make_address("192.168.255.1")));
+    CHECK_FALSE(web::peer_allowed(lan, make_address("192.169.0.1")));
+    CHECK(web::peer_allowed(lan, make_address("fd12:3456::1")));
+    CHECK_FALSE(web::peer_allowed(lan, make_address("fe80::1")));
+    // Host bits under the prefix are ignored: 10.1.2.3/8 is 10.0.0.0/8.
+    CHECK(web::peer_allowed({web::parse_peer_range("10.1.2.3/8")}, make_address("10.200.0.1")));
+    CHECK(web::peer_allowed({web::parse_peer_range("0.0.0.0/0")}, make_address("8.8.8.8")));
+    CHECK(web::peer_allowed({}, make_address("8.8.8.8")));  // no list: every peer
+}
+
+TEST_CASE("web: a peer outside allow_from gets 403 before the handler, and one log line a minute", "[web]") {
+    std::mutex m;
+    int calls = 0;
+    std::vector<std::string> lines;
+    auto handler = [&](const web::Request&) {
+        std::lock_guard<std::mutex> lock(m);
+        ++calls;
+        return web::Response{200, "text/plain", "ok"};
+    };
+    {
+        Running srv(handler, {"172.30.32.2", "10.0.0.0/8"}, [&](const std::string& l) {
+            std::lock_guard<std::mutex> lock(m);
+            lines.push_back(l);
+        });
+        const std::string r = srv.exchange(get("/"));
+        CHECK(status_line(r) == "HTTP/1.1 403 Forbidden");
+        CHECK(body_of(r) == "forbidden\n");
+        CHECK(status_line(srv.exchange("HEAD / HTTP/1.1\r\nHost: x\r\n\r\n")) == "HTTP/1.1 403 Forbidden");
+        CHECK(status_line(srv.exchange("DELETE / HTTP/1.1\r\nHost: x\r\n\r\n")) == "HTTP/1.1 403 Forbidden");
+    }
+    {
+        std::lock_guard<std::mutex> lock(m);
+        CHECK(calls == 0);
+        REQUIRE(lines.size() == 1);  // three refusals within a minute: one line
+        CHECK_THAT(lines[0], Catch::Contains("127.0.0.1") && Catch::Contains("web.allow_from") && Catch::Contains("403"));
+    }
+    Running open_to_loopback(handler, {"172.30.32.2", "127.0.0.1"});
+    CHECK(status_line(open_to_loopback.exchange(get("/"))) == "HTTP/1.1 200 OK");
+    boost::asio::io_context io;
+    WebOptions o;
+    o.port = 0;
+    o.allow_from = {"127.0.0.1", "hassio"};
+    CHECK_THROWS_WITH(web::Server(io, o, handler), Catch::Contains("web view: web.allow_from entry 'hassio'"));
 }

@@ -107,7 +107,7 @@ TEST_CASE("the example configuration names every key the loader knows") {
          {"version:", "url:", "base_topic:", "client_id:", "username:", "password:", "password_file:", "password_env:",
           "keepalive_s:", "qos:", "clean_session:", "reconnect_min_s:", "reconnect_max_s:", "max_payload_bytes:", "diagnostics_interval_s:", "shared_group:", "shard:",
           "tls:", "enabled:", "ca_file:", "cert_file:", "key_file:", "verify:", "discovery_prefix:", "status_topic:",
-          "device_discovery:", "announce_delay_max_s:", "timezone:", "state_dir:", "store:", "path:", "retention_days:", "journal:", "journal_fsync:", "web:", "listen:", "port:", "refresh_s:", "level:", "language:", "sleepers:",
+          "device_discovery:", "announce_delay_max_s:", "timezone:", "state_dir:", "store:", "path:", "retention_days:", "journal:", "journal_fsync:", "web:", "listen:", "port:", "refresh_s:", "allow_from:", "level:", "language:", "sleepers:",
           "id:", "name:", "sensors:", "kind:", "topic:", "format:", "value:", "unit:", "partner:", "factor:",
           "above:", "for_s:", "amount:", "highpass_hz:", "envelope_ms:", "noise_window_s:", "on_k:", "off_k:",
           "min_on_g:", "merge_gap_s:", "twitch_max_s:", "lm_max_s:", "large_min_s:", "gravity_shift_deg:",

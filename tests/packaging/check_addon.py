@@ -191,8 +191,9 @@ def check_translation(script, hypnicd, cfg):
     check(y["mqtt"]["base_topic"] == "home/hypnic", "base_topic option ignored")
     check(y["timezone"] == "Europe/Berlin", f"empty timezone should fall back to TZ, got {y['timezone']!r}")
     check(y["state_dir"] == "/data", "state_dir is not /data")
-    check(y["web"] == {"enabled": True, "listen": "0.0.0.0", "port": cfg["ingress_port"]},
-          f"the web view does not serve on the ingress port: {y.get('web')}")
+    check(y["web"] == {"enabled": True, "listen": "0.0.0.0", "port": cfg["ingress_port"],
+                       "allow_from": ["172.30.32.2", "127.0.0.1"]},
+          f"the web view does not serve on the ingress port to the Supervisor alone: {y.get('web')}")
     check(y["language"] == "de" and y["log"]["level"] == "debug", "language or log level lost")
     alex, sam = y["sleepers"]
     check(alex["name"] == sample["sleepers"][0]["name"], f"name with quotes and '#' changed: {alex['name']!r}")

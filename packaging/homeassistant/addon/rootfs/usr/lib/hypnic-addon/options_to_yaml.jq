@@ -59,11 +59,13 @@ check_inputs
   "homeassistant:",
   "  enabled: true",
   # The web view for the ingress panel: the Supervisor's proxy reaches the add-on over its internal
-  # network, so it listens on every address of the container, on config.yaml's ingress_port.
+  # network, so it listens on every address of the container, on config.yaml's ingress_port. Only
+  # the Supervisor (172.30.32.2, the one ingress peer) and the container itself may read it.
   "web:",
   "  enabled: true",
   "  listen: \("0.0.0.0" | q)",
   "  port: 8099",
+  "  allow_from: [\("172.30.32.2" | q), \("127.0.0.1" | q)]",
   "timezone: \((($o | opt("timezone")) // $tz) | q)",
   "state_dir: \("/data" | q)",
   "log:",
