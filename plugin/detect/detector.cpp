@@ -40,6 +40,18 @@ constexpr double SUSTAIN_S = 0.3;
 constexpr double TAIL_FROM_S = 0.65;
 // A short burst is only the crest of a weak, longer movement when most of its tail is active.
 constexpr double TAIL_ACTIVE_SHARE = 0.5;
+// Noise crests. The largest value of the short envelope in one quiet second is the maximum of
+// many noise samples, so it follows an extreme-value (Gumbel) law, whatever the sample rate and
+// envelope length; its location and scale are estimated robustly from the quiet seconds (median and
+// MAD of the standard Gumbel law below). Over n seconds the noise's maximum grows by scale·ln(n):
+// a twitch must rise above the level noise reaches once in CREST_SECONDS (ten nights of ten hours).
+constexpr double GUMBEL_MEDIAN = 0.36651;  // -ln(ln 2)
+constexpr double GUMBEL_MAD = 0.76705;     // P(|X - median| <= MAD) = 1/2 for the standard law
+constexpr double CREST_SECONDS = 360000;
+// A short burst this close (end to start, s) to a movement of limb length is one of its crests
+// that the noise cut off, not a movement of its own: the two are one movement. The same span as
+// the posture read-out, so nothing waits longer than it already did.
+constexpr double NEIGHBOUR_S = 1.5;
 
 double angle_deg(const Vec3& a, const Vec3& b) {
     const double na = std::sqrt(a[0] * a[0] + a[1] * a[1] + a[2] * a[2]);
@@ -154,6 +166,50 @@ private:
     std::size_t head_ = 0, filled_ = 0;
 };
 
+/// The largest short-envelope value of each of the last N quiet seconds, and the level that noise
+/// reaches only once in CREST_SECONDS (0 while fewer than MIN_FLOOR_SECONDS are known).
+class CrestStats {
+public:
+    void reset(std::size_t seconds) {
+        maxima_.assign(std::max<std::size_t>(1, seconds), 0.0);
+        head_ = filled_ = 0;
+    }
+    void add_second(double max_g) {
+        maxima_[head_] = max_g;
+        head_ = (head_ + 1) % maxima_.size();
+        if (filled_ < maxima_.size()) ++filled_;
+    }
+    double bound() const {
+        if (filled_ < std::min(MIN_FLOOR_SECONDS, maxima_.size())) return 0;
+        std::vector<double> m(maxima_.begin(), maxima_.begin() + static_cast<std::ptrdiff_t>(filled_));
+        const double median = median_of(m);
+        for (double& q : m) q = std::abs(q - median);
+        const double scale = median_of(m) / GUMBEL_MAD;
+        return median + scale * (std::log(CREST_SECONDS) - GUMBEL_MEDIAN);
+    }
+    void save(state_text::Writer& w) const {
+        w.integer(static_cast<long long>(maxima_.size()));
+        w.integer(static_cast<long long>(head_));
+        w.integer(static_cast<long long>(filled_));
+        for (double q : maxima_) w.num(q);
+    }
+    void load(state_text::Reader& r) {
+        if (r.count() != maxima_.size()) r.reject();
+        const auto head = r.count(maxima_.size());
+        const auto filled = r.count(maxima_.size());
+        std::vector<double> m(maxima_.size());
+        for (double& q : m) q = r.num();
+        if (!r.ok() || head >= maxima_.size()) return;
+        maxima_ = std::move(m);
+        head_ = head;
+        filled_ = filled;
+    }
+
+private:
+    std::vector<double> maxima_;
+    std::size_t head_ = 0, filled_ = 0;
+};
+
 struct GravityBlock {
     double start = 0;
     Vec3 mean{};
@@ -174,6 +230,17 @@ struct Candidate {
     // The whole gap since its end: samples seen and those with the sustain envelope above its off level.
     std::size_t gap_n = 0;
     std::size_t gap_active = 0;
+    // Thresholds in force when it started: a twitch's peak must clear both.
+    double on_g = 0;
+    double crest_g = 0;
+    bool sustain_start = false;
+    bool fast_seen = false;  // the short envelope has crossed its on threshold
+    // The short envelope's run above the off level that led to the start, and the peak's time.
+    double rise_from = 0;
+    double peak_t = 0;
+    // Gravity shift read out when it was set aside as a neighbour (before the next movement).
+    bool gravity_fixed = false;
+    bool gravity_shift = false;
 };
 
 }  // namespace
@@ -206,6 +273,8 @@ struct Detector::Impl {
     long long sec_index = std::numeric_limits<long long>::min();
     bool sec_quiet = true;
     FloorStats floor_fast, floor_slow;
+    CrestStats crest;
+    double crest_thr = 0;        // noise-crest bound of the short envelope (0: not known yet)
     double on_thr = 0;
     double off_thr = 0;
     double sustain_thr = 0;
@@ -223,8 +292,12 @@ struct Detector::Impl {
 
     // Movement state.
     bool active = false;
+    // Centre time of the first sample of the short envelope's current run above the off level
+    // (NaN while below it): how long a movement took to rise from the off to the on level.
+    double above_off_since = std::numeric_limits<double>::quiet_NaN();
     Candidate cur;
     std::optional<Candidate> pending;
+    std::optional<Candidate> neighbour;  // a finished movement waiting for the one that started within NEIGHBOUR_S
     double last_end = -1e300;    // end of the last movement, for quiet-second bookkeeping
 
     // Epochs.
@@ -236,6 +309,7 @@ struct Detector::Impl {
         const std::size_t n = static_cast<std::size_t>(std::max(1.0, std::round(p.noise_window_s)));
         floor_fast.reset(n);
         floor_slow.reset(n);
+        crest.reset(n);
         update_thresholds();
     }
 
@@ -262,6 +336,7 @@ struct Detector::Impl {
         const bool known = floor_fast.filled() > 0 && floor_fast.filled() >= std::min(MIN_FLOOR_SECONDS, floor_fast.capacity());
         double sigma = 0, med_s = 0, sigma_s = 0;
         floor_med = 0;
+        crest_thr = crest.bound();
         if (known) {
             std::tie(floor_med, sigma) = floor_fast.level();
             std::tie(med_s, sigma_s) = floor_slow.level();
@@ -317,6 +392,8 @@ struct Detector::Impl {
         for (std::size_t i = 0; i < half && pushed > 0; ++i) push_raw(t_last + static_cast<double>(i + 1) * dt, last_raw, true, out);
         if (active) close_active(out);
         finalize_pending(out, true);
+        if (neighbour) emit(*neighbour, true, out);  // never without a follower, but a checkpoint may say so
+        neighbour.reset();
         close_second();
         in_segment = false;
         last_t = t_last;
@@ -379,6 +456,7 @@ struct Detector::Impl {
             // still below the on threshold: noise that keeps poking above a threshold set too low
             // (start-up, a noisier sensor) then raises the floor instead of holding it down.
             if (sec_quiet || stuck || m < on_thr) {
+                crest.add_second(*std::max_element(sec_vals.begin(), sec_vals.end()));
                 floor_fast.add_second(sec_vals, m);
                 floor_slow.add_second(sec_vals_slow, FloorStats::second_median(sec_vals_slow));
                 update_thresholds();
@@ -423,6 +501,8 @@ struct Detector::Impl {
     }
 
     void step_state(double tc, double env, double slow, std::vector<DetectedMovement>& out) {
+        if (!(env >= off_thr)) above_off_since = std::numeric_limits<double>::quiet_NaN();
+        else if (std::isnan(above_off_since)) above_off_since = tc;
         if (stuck) {
             // The floor is catching up with a lasting change (a fan, a pump): no movements until
             // the envelope is back under the off level.
@@ -467,18 +547,49 @@ struct Detector::Impl {
                     cur.tail_n = cur.tail_active = cur.gap_n = cur.gap_active = 0;  // counted again after the new end
                     pending.reset();
                 } else {
+                    if (pending && !neighbour && tc - pending->last_above <= NEIGHBOUR_S) {
+                        // Whether the two are one movement depends on how long the new one is.
+                        pending->gravity_shift = shift_of(*pending, false);
+                        pending->gravity_fixed = true;
+                        neighbour = std::move(pending);
+                        pending.reset();
+                    }
                     finalize_pending(out, false);
                     cur = Candidate{};
                     cur.start = t_start;
+                    cur.on_g = on_eff;
+                    cur.crest_g = crest_thr;
+                    cur.sustain_start = !fast_on;
+                    cur.fast_seen = fast_on;
+                    cur.rise_from = fast_on && !std::isnan(above_off_since) ? above_off_since : t_start;
                     if (is_accel()) cur.pre_gravity = gravity_between(t_start - GRAVITY_SPAN_S, t_start - GRAVITY_GUARD_S);
                 }
-                cur.peak = std::max(cur.peak, env);
+                if (env > cur.peak) {
+                    cur.peak = env;
+                    cur.peak_t = tc;
+                }
                 cur.last_above = std::max(cur.last_above, t_start);
                 active = true;
             }
             return;
         }
-        cur.peak = std::max(cur.peak, env);
+        if (!cur.fast_seen && env > cur.on_g) {
+            cur.fast_seen = true;
+            // The sustain envelope (lower noise, lower threshold) crossed first; when the short one
+            // follows within two of its own windows, the energy came as an impulse that starts
+            // here, and its length is counted from here, not from the sustain envelope's backdated
+            // start. A weak limb movement builds up for longer before the short envelope crosses.
+            if (cur.sustain_start && tc - cur.start - 0.5 * slow_window_s() <= 2 * static_cast<double>(env_len) * dt) {
+                cur.start = tc;
+                cur.rise_from = std::isnan(above_off_since) ? tc : above_off_since;
+                cur.last_above = std::max(cur.last_above, tc);
+                if (is_accel()) cur.pre_gravity = gravity_between(tc - GRAVITY_SPAN_S, tc - GRAVITY_GUARD_S);
+            }
+        }
+        if (env > cur.peak) {
+            cur.peak = env;
+            cur.peak_t = tc;
+        }
         double off_eff = off_thr;
         bool ringing_rule = false;
         if (tc - cur.start < p.twitch_max_s && p.release_frac * cur.peak > off_eff) {
@@ -509,34 +620,81 @@ struct Detector::Impl {
         last_end = cur.last_above;
     }
 
+    /// First to last sample above the off level, less half the trailing envelope window (the
+    /// envelope outlasts the movement by up to one window); at least one sample.
+    double measured_s(const Candidate& c) const {
+        return std::max(dt, c.last_above - c.start + dt - 0.5 * static_cast<double>(env_len) * dt);
+    }
+
+    /// Posture before against posture after; `cut_short`: the data ended, no partial read-out.
+    bool shift_of(const Candidate& c, bool cut_short) const {
+        if (c.gravity_fixed) return c.gravity_shift;
+        if (!is_accel() || !c.pre_gravity) return false;
+        std::optional<Vec3> post = gravity_between(c.last_above + GRAVITY_GUARD_S, c.last_above + GRAVITY_SPAN_S);
+        if (!post && !cut_short) post = gravity_between(c.last_above, c.last_above + GRAVITY_SPAN_S);
+        return post && angle_deg(*c.pre_gravity, *post) >= p.gravity_shift_deg;
+    }
+
     void finalize_pending(std::vector<DetectedMovement>& out, bool cut_short) {
         if (!pending) return;
-        const Candidate& c = *pending;
+        Candidate c = std::move(*pending);
+        pending.reset();
+        if (neighbour) {
+            Candidate n = std::move(*neighbour);
+            neighbour.reset();
+            // A short burst next to a movement of limb length is a crest of it that the noise
+            // cut off (its first or its last): one movement. Two short ones stay two (a jerk can
+            // come twice), and two long ones stay two (two limb movements of a PLM series).
+            if ((measured_s(n) < p.twitch_max_s) != (measured_s(c) < p.twitch_max_s)) {
+                n.last_above = c.last_above;
+                if (c.peak > n.peak) {
+                    n.peak = c.peak;
+                    n.peak_t = c.peak_t;
+                }
+                n.fast_seen = n.fast_seen || c.fast_seen;
+                n.released = c.released;
+                n.tail_n = c.tail_n;
+                n.tail_active = c.tail_active;
+                n.tail_last = c.tail_last;
+                n.gap_n = c.gap_n;
+                n.gap_active = c.gap_active;
+                n.gravity_fixed = false;
+                c = std::move(n);
+            } else {
+                emit(n, false, out);
+            }
+        }
+        emit(c, cut_short, out);
+    }
+
+    void emit(const Candidate& c, bool cut_short, std::vector<DetectedMovement>& out) const {
         DetectedMovement m;
         m.start = c.start;
-        const double env_window_s = static_cast<double>(env_len) * dt;
-        // The trailing envelope outlasts the movement by up to one window: take half of it back.
-        m.duration_s = std::max(dt, c.last_above - c.start + dt - 0.5 * env_window_s);
+        m.duration_s = measured_s(c);
         m.peak_g = c.peak;
+        m.on_g = c.on_g;
+        m.crest_g = c.crest_g;
+        m.sustain_start = c.sustain_start;
+        m.rise_s = c.start - c.rise_from;
+        m.peak_after_s = c.peak_t - c.start;
         // A jerk is over once its ringing has died away. A burst that is short only because just
         // the crest of a weak, longer movement crossed the on threshold keeps moving below it:
         // its sustain envelope stays up. It lasted that long, so it is no twitch.
         if (m.duration_s < p.twitch_max_s && c.tail_n > 0 &&
             static_cast<double>(c.tail_active) > TAIL_ACTIVE_SHARE * static_cast<double>(c.tail_n))
             m.duration_s = std::max(m.duration_s, c.tail_last - c.start);
-        if (is_accel() && c.pre_gravity) {
-            std::optional<Vec3> post = gravity_between(c.last_above + GRAVITY_GUARD_S, c.last_above + GRAVITY_SPAN_S);
-            if (!post && !cut_short) post = gravity_between(c.last_above, c.last_above + GRAVITY_SPAN_S);
-            if (post) m.gravity_shift = angle_deg(*c.pre_gravity, *post) >= p.gravity_shift_deg;
-        }
-        if (m.duration_s < p.twitch_max_s)
+        m.gravity_shift = shift_of(c, cut_short);
+        if (m.duration_s < p.twitch_max_s) {
+            // A jerk is an impulse: its short envelope crosses the on threshold and rises above
+            // the highest crest the noise floor reaches in many nights. A short burst that does
+            // neither is the noise's own extreme (or a weak stir too small to be named): no event.
+            if (!c.fast_seen || c.peak < c.crest_g) return;
             m.type = MovementType::twitch;
-        else if (m.duration_s > p.lm_max_s || (m.duration_s >= p.large_min_s && m.gravity_shift))
+        } else if (m.duration_s > p.lm_max_s || (m.duration_s >= p.large_min_s && m.gravity_shift))
             m.type = MovementType::large_movement;
         else
             m.type = MovementType::limb_movement;
         out.push_back(m);
-        pending.reset();
     }
 
     void track_epoch(double tc, double env) {
@@ -576,9 +734,17 @@ struct Detector::Impl {
         w.num(c.tail_last);
         w.integer(static_cast<long long>(c.gap_n));
         w.integer(static_cast<long long>(c.gap_active));
+        w.num(c.on_g);
+        w.num(c.crest_g);
+        w.integer(c.sustain_start);
+        w.integer(c.fast_seen);
+        w.num(c.rise_from);
+        w.num(c.peak_t);
+        w.integer(c.gravity_fixed);
+        w.integer(c.gravity_shift);
     }
 
-    static Candidate load_candidate(state_text::Reader& r) {
+    static Candidate load_candidate(state_text::Reader& r, int version) {
         Candidate c;
         c.start = r.num();
         c.last_above = r.num();
@@ -594,6 +760,19 @@ struct Detector::Impl {
         c.tail_last = r.num();
         c.gap_n = r.count();
         c.gap_active = r.count(c.gap_n);
+        if (version >= 2) {
+            c.on_g = r.num();
+            c.crest_g = r.num();
+            c.sustain_start = r.flag();
+            c.fast_seen = r.flag();
+            c.rise_from = r.num();
+            c.peak_t = r.num();
+            c.gravity_fixed = r.flag();
+            c.gravity_shift = r.flag();
+        } else {
+            c.fast_seen = true;
+            c.rise_from = c.peak_t = c.start;
+        }
         return c;
     }
 
@@ -612,7 +791,7 @@ struct Detector::Impl {
     /// movement in progress or pending, and the open epoch. Thresholds follow from the floor.
     void save(state_text::Writer& w) const {
         constexpr long long NONE = std::numeric_limits<long long>::min();
-        w.word("detector-1");
+        w.word("detector-2");
         w.num(hz);
         w.integer(channels);
         if (hz > 0) {
@@ -631,6 +810,7 @@ struct Detector::Impl {
         w.integer(sec_quiet);
         floor_fast.save(w);
         floor_slow.save(w);
+        crest.save(w);
         w.integer(stuck);
         w.integer(static_cast<long long>(block_head));
         w.integer(static_cast<long long>(block_count));
@@ -645,7 +825,11 @@ struct Detector::Impl {
         save_candidate(w, cur);
         w.integer(pending ? 1 : 0);
         if (pending) save_candidate(w, *pending);
+        w.integer(neighbour ? 1 : 0);
+        if (neighbour) save_candidate(w, *neighbour);
         w.num(last_end);
+        w.integer(std::isnan(above_off_since) ? 0 : 1);
+        if (!std::isnan(above_off_since)) w.num(above_off_since);
         w.integer(epoch_index == NONE ? 0 : 1);
         if (epoch_index != NONE) {
             w.integer(epoch_index);
@@ -667,7 +851,10 @@ struct Detector::Impl {
     bool load(state_text::Reader& r) {
         constexpr long long NONE = std::numeric_limits<long long>::min();
         constexpr long long BIG = std::numeric_limits<long long>::max();
-        if (!r.word("detector-1")) return false;
+        // Version 1 lacked the noise-crest statistics and the thresholds a candidate started
+        // with: it is still resumed, and the crest bound is learnt again from the next seconds.
+        const int version = r.next_is("detector-2") ? 2 : r.word("detector-1") ? 1 : 0;
+        if (version == 0) return false;
         const double rate = r.num();
         const auto nch = static_cast<int>(r.integer(0, 3));
         if (!r.ok()) return false;
@@ -696,6 +883,7 @@ struct Detector::Impl {
         sec_quiet = r.flag();
         floor_fast.load(r);
         floor_slow.load(r);
+        if (version >= 2) crest.load(r);
         stuck = r.flag();
         block_head = r.count(GRAVITY_BLOCKS - 1);
         block_count = r.count(GRAVITY_BLOCKS);
@@ -707,9 +895,11 @@ struct Detector::Impl {
             for (double& q : g.mean) q = r.num();
         }
         active = r.flag();
-        cur = load_candidate(r);
-        if (r.flag()) pending = load_candidate(r);
+        cur = load_candidate(r, version);
+        if (r.flag()) pending = load_candidate(r, version);
+        if (version >= 2 && r.flag()) neighbour = load_candidate(r, version);
         last_end = r.num();
+        if (version >= 2 && r.flag()) above_off_since = r.num();
         if (r.flag()) {
             epoch_index = r.integer(NONE + 1, BIG);
             epoch = EpochActivity{};

@@ -22,6 +22,12 @@ struct DetectedMovement {
     double duration_s = 0;
     double peak_g = 0;
     bool gravity_shift = false;
+    // What the classification saw (for diagnostics such as `hypnic_accuracy --explain`; not published).
+    double on_g = 0;              ///< on threshold of the short envelope when the movement started, g
+    double crest_g = 0;           ///< noise-crest bound in force then (see docs/detection.md), g
+    bool sustain_start = false;   ///< started by the sustain envelope rather than the short one
+    double rise_s = 0;            ///< time the short envelope took from the off to the on level, s
+    double peak_after_s = 0;      ///< time from the start to the short envelope's peak, s
 };
 
 /// Movement activity per fixed epoch, derived from the envelope (for sleep/wake scoring).
