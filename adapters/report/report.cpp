@@ -554,6 +554,9 @@ std::string report_html(const ReportData& d, const Zone& zone) {
     if (!d.version.empty()) o += " data-version=\"" + escape_xml(d.version) + "\"";
     o += "><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">";
     if (!d.base_href.empty()) o += "<base href=\"" + safe_relative_url(d.base_href) + "\">";
+    // Served pages bring an (empty) icon of their own, so that the browser does not ask for
+    // /favicon.ico at the root, which under Home Assistant ingress is outside the add-on's prefix.
+    if (!d.poll_url.empty()) o += "<link rel=\"icon\" href=\"data:,\">";
     o += "<title>" + escape_xml(title) + "</title><style>" + std::string(PAGE_CSS) + "</style></head><body>";
     o += "<header><h1>" + escape_xml(title) + "</h1><p class=\"who\">made " +
          escape_xml(format_iso(d.generated, zone).substr(0, 16)) + " (" + escape_xml(zone.name()) + ")";

@@ -226,6 +226,7 @@ TEST_CASE("report: a live page polls a relative URL and carries its version", "[
     const std::string html = report_html(d, utc);
     CHECK(count(html, "<script>") == 1);
     CHECK(count(html, "fetch('api/night.jsonx'") == 1);
+    CHECK(count(html, "<link rel=\"icon\" href=\"data:,\">") == 1);  // no request for /favicon.ico
     CHECK(count(html, "setInterval(poll,15000)") == 1);
     CHECK(count(html, "data-version=\"v&quot;1\"") == 1);
     CHECK(count(html, "id=\"no-night\"") == 1);

@@ -2,12 +2,17 @@
 //
 // node report_test.mjs --hypnicd PATH --source DIR --artifacts DIR
 //
-// Simulates nights, replays them into a fresh state directory, writes the static report and opens it;
-// then starts a private mosquitto and hypnicd with the web view on free loopback ports and opens the
-// live page (also as Home Assistant ingress would). Checks: no console errors or failed requests, the
-// charts' elements, the poll endpoint; keeps screenshots in --artifacts. Exits 0 on success.
+// Simulates nights up to "now" in a zone where it is 02:xx at night (so the last night is still open),
+// replays them into a fresh state directory, writes the static report and opens it; then starts a
+// private mosquitto and hypnicd with the web view on free loopback ports, which resumes the open night,
+// and opens the live page directly and through an ingress proxy that behaves like Home Assistant's
+// (the add-on under /api/hassio_ingress/<token>/, prefix stripped, X-Ingress-Path set). Checks: no
+// console errors or failed requests, the charts' elements, the open night's phases and onset, that
+// every request stays under the ingress prefix, the peer allow-list; keeps screenshots in --artifacts.
+// Exits 0 on success.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,7 +28,59 @@ for (const k of ['hypnicd', 'source', 'artifacts']) {
   }
 }
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const NIGHTS = 3;
+const NIGHTS = 3;  // closed nights; one more is still open at "now"
+const INGRESS_PREFIX = '/api/hassio_ingress/Xq0_aB12-token';
+
+/**
+ * A zone where it is now 02:00-02:59 at night, so that the simulated last night has its lights-out
+ * and sleep onset behind it and is still open. Etc/GMT-N is UTC+N (POSIX signs).
+ */
+function nightZone(nowMs) {
+  let offset = (((2 - new Date(nowMs).getUTCHours()) % 24) + 24) % 24;
+  if (offset > 14) offset -= 24;
+  const name = offset === 0 ? 'Etc/GMT' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
+  const localDate = (ms) => new Date(ms + offset * 3600e3).toISOString().slice(0, 10);
+  return { name, tonight: localDate(nowMs - 86400e3), firstEvening: localDate(nowMs - (NIGHTS + 1) * 86400e3) };
+}
+
+/**
+ * Home Assistant's ingress, as far as the add-on can tell: the page lives under INGRESS_PREFIX on
+ * another origin; the prefix is stripped, X-Ingress-Path names it, and X-Forwarded-For is added
+ * (homeassistant/components/hassio/ingress.py, supervisor/api/ingress.py). Requests outside the
+ * prefix are answered 404 and remembered, since a URL escaping the prefix would miss the add-on.
+ */
+function startIngressProxy(upstreamPort) {
+  const seen = { forwarded: [], escaped: [] };
+  const server = http.createServer((req, res) => {
+    if (req.url !== INGRESS_PREFIX && !req.url.startsWith(`${INGRESS_PREFIX}/`)) {
+      seen.escaped.push(req.url);
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not under the ingress prefix\n');
+      return;
+    }
+    const path = req.url.slice(INGRESS_PREFIX.length) || '/';
+    seen.forwarded.push(path);
+    const headers = { ...req.headers, 'x-ingress-path': INGRESS_PREFIX,
+      'x-forwarded-for': req.socket.remoteAddress, host: `127.0.0.1:${upstreamPort}` };
+    const up = http.request({ host: '127.0.0.1', port: upstreamPort, method: req.method, path, headers }, (r) => {
+      res.writeHead(r.statusCode, r.headers);
+      r.pipe(res);
+    });
+    up.on('error', (e) => res.writeHead(502).end(`upstream: ${e.message}\n`));
+    req.pipe(up);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, seen, port: server.address().port })));
+}
+
+/** One GET from a given local address (127.0.0.0/8 is all loopback on Linux): status and body. */
+function getFrom(localAddress, url) {
+  return new Promise((resolve, reject) => {
+    http.get(url, { localAddress }, (r) => {
+      let body = '';
+      r.on('data', (c) => { body += c; });
+      r.on('end', () => resolve({ status: r.statusCode, body }));
+    }).on('error', reject);
+  });
+}
 
 let chromium;
 try {
@@ -113,17 +170,21 @@ async function open(browser, url, headers = {}) {
 const count = (page, selector) => page.locator(selector).count();
 
 async function main() {
-  // A few simulated nights in a real database, as a person's week would be.
+  // A few simulated nights in a real database, as a person's week would be, up to half a minute
+  // ago: the last night is still open, and the daemon started below resumes it from the checkpoint.
+  const zone = nightZone(Date.now());
+  console.log(`zone ${zone.name}: nights from ${zone.firstEvening}, tonight is ${zone.tonight}`);
   const cfgText = fs
     .readFileSync(path.join(args.source, 'config/demo.yaml'), 'utf8')
-    .replace('/var/lib/hypnic', path.join(work, 'state'));
+    .replace('/var/lib/hypnic', path.join(work, 'state'))
+    .replace('timezone: Europe/Berlin', `timezone: ${zone.name}`);
   const replayCfg = path.join(work, 'replay.yaml');
   fs.writeFileSync(replayCfg, cfgText);
   const capture = path.join(work, 'capture.jsonl');
-  run(args.hypnicd, ['simulate', '--nights', String(NIGHTS), '--hz', '25', '--timezone', 'Europe/Berlin',
-    '--out', capture]);
+  run(args.hypnicd, ['simulate', '--nights', String(NIGHTS + 1), '--hz', '25', '--timezone', zone.name,
+    '--start', zone.firstEvening, '--out', capture]);
   run(args.hypnicd, ['replay', '--config', replayCfg, '--capture', capture, '--state-dir', path.join(work, 'state'),
-    '--out', path.join(work, 'publications.jsonl')]);
+    '--until', new Date(Date.now() - 30e3).toISOString(), '--out', path.join(work, 'publications.jsonl')]);
   const report = path.join(work, 'report.html');
   run(args.hypnicd, ['report', '--config', replayCfg, '--state-dir', path.join(work, 'state'), '--last', '1',
     '--out', report]);
@@ -174,8 +235,10 @@ async function main() {
       `listener ${mqttPort} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
     start('mosquitto', ['-c', path.join(work, 'mosquitto.conf')], 'mosquitto.log');
     const liveCfg = path.join(work, 'live.yaml');
+    // The add-on's allow-list: the Supervisor and the container itself (here: the proxy on 127.0.0.1).
     fs.writeFileSync(liveCfg, cfgText.replace('tcp://localhost:1883', `tcp://127.0.0.1:${mqttPort}`) +
-      `web:\n  enabled: true\n  listen: 127.0.0.1\n  port: ${webPort}\n  refresh_s: 2\n`);
+      `web:\n  enabled: true\n  listen: 127.0.0.1\n  port: ${webPort}\n  refresh_s: 2\n` +
+      '  allow_from: ["172.30.32.2", "127.0.0.1"]\n');
     const daemon = start(args.hypnicd, ['run', '--config', liveCfg], 'hypnicd.log');
     const base = `http://127.0.0.1:${webPort}/`;
     await waitFor('the web view', async () => (await fetch(`${base}healthz`)).ok);
@@ -186,26 +249,66 @@ async function main() {
       check(post.status === 405, 'POST is refused with 405');
       const missing = await fetch(`${base}etc/passwd`);
       check(missing.status === 404, 'an unknown path is 404');
+      // Another loopback address is outside the allow-list: 403, and the log names the peer once.
+      const other = await getFrom('127.0.0.2', base);
+      check(other.status === 403, `a peer outside web.allow_from gets 403 (${other.status})`);
+      await getFrom('127.0.0.2', `${base}api/night.json`);
+      await sleep(200);
+      const log = fs.readFileSync(path.join(work, 'hypnicd.log'), 'utf8');
+      check((log.match(/refused 127\.0\.0\.2/g) || []).length === 1, 'the refusal is logged once, naming the peer');
     }
     {
       const { context, page, problems } = await open(browser, base);
       check((await count(page, 'svg.night-chart')) === 1, 'live page: a night chart');
       check((await count(page, 'rect[id^="trend-bar-"]')) === NIGHTS, `live page: ${NIGHTS} trend bars`);
       check((await count(page, '#advice')) === 1, 'live page: advice section');
+      check((await page.locator('section.night h2').textContent()).includes(`Tonight, ${zone.tonight}`),
+        'live page: tonight is open');
       // Let the page poll a few times (refresh_s: 2) to catch errors in the polling script.
       await sleep(5000);
       check(problems.length === 0, `live page: no console errors after polling (${problems.join('; ') || 'none'})`);
       await page.screenshot({ path: path.join(args.artifacts, 'live.png'), fullPage: true });
       await context.close();
     }
-    {
-      // Home Assistant ingress: the page is opened through a prefix and told it in X-Ingress-Path.
-      const { context, page, problems } = await open(browser, base, { 'X-Ingress-Path': '/api/hassio_ingress/t0ken' });
-      const href = await page.locator('base').getAttribute('href');
-      check(href === '/api/hassio_ingress/t0ken/', `ingress: base href follows X-Ingress-Path (${href})`);
-      check((await count(page, 'svg.night-chart')) === 1, 'ingress: the page renders');
-      check(problems.length === 0, `ingress: no console errors (${problems.join('; ') || 'none'})`);
-      await context.close();
+    // Home Assistant ingress: the page through a proxy that serves it under a prefix, as the panel does.
+    const proxy = await startIngressProxy(webPort);
+    try {
+      const outside = [];
+      for (const entry of [`${INGRESS_PREFIX}/`, INGRESS_PREFIX]) {
+        const url = `http://127.0.0.1:${proxy.port}${entry}`;
+        const { context, page, problems } = await open(browser, url);
+        page.on('request', (r) => {
+          if (!r.url().startsWith(`http://127.0.0.1:${proxy.port}${INGRESS_PREFIX}/`)) outside.push(r.url());
+        });
+        const href = await page.locator('base').getAttribute('href');
+        check(href === `${INGRESS_PREFIX}/`, `ingress ${entry}: base href follows X-Ingress-Path (${href})`);
+        check((await count(page, 'svg.night-chart')) === 1, `ingress ${entry}: the night chart`);
+        check((await count(page, 'rect[id^="trend-bar-"]')) === NIGHTS, `ingress ${entry}: the trend chart`);
+        check((await count(page, 'path[id$="envelope"]')) === 1, `ingress ${entry}: the movement envelope`);
+        check((await count(page, 'rect.state')) > 1, `ingress ${entry}: the decided minutes so far`);
+        // The open night so far: its phases up to now, lights-out, the onset and its window.
+        check((await count(page, '[id$="phases"] rect.phase.asleep')) >= 1 &&
+          (await count(page, '[id$="phases"] rect.phase.settling, [id$="phases"] rect.phase.awake_in_bed')) >= 1,
+        `ingress ${entry}: the open night's phases so far`);
+        check((await count(page, '[id$="lights-out"]')) === 1, `ingress ${entry}: lights-out marked`);
+        check((await count(page, '[id$="sleep-onset"]')) === 1, `ingress ${entry}: sleep onset marked`);
+        check((await count(page, '[id$="onset-window"]')) === 1, `ingress ${entry}: the onset window`);
+        check((await count(page, '[id="n0-now"]')) === 1, `ingress ${entry}: now marked`);
+        const now = await page.locator('[id$="phase-now"]').textContent();
+        check(/^asleep since \d\d:\d\d$/.test(now), `ingress ${entry}: the phase now (${now})`);
+        const polls = proxy.seen.forwarded.filter((p) => p.startsWith('/api/night.json')).length;
+        await sleep(4500);  // refresh_s: 2, so at least two polls through the proxy
+        check(proxy.seen.forwarded.filter((p) => p.startsWith('/api/night.json')).length >= polls + 2,
+          `ingress ${entry}: the page polls through the prefix`);
+        check(problems.length === 0, `ingress ${entry}: no console errors (${problems.join('; ') || 'none'})`);
+        if (entry.endsWith('/')) await page.screenshot({ path: path.join(args.artifacts, 'ingress.png'), fullPage: true });
+        await context.close();
+      }
+      check(outside.length === 0, `ingress: every request stayed under the prefix (${outside.join(', ') || 'all did'})`);
+      check(proxy.seen.escaped.length === 0,
+        `ingress: no URL escaped the prefix (${proxy.seen.escaped.join(', ') || 'none did'})`);
+    } finally {
+      proxy.server.close();
     }
     check(daemon.exitCode === null, 'hypnicd kept running');
   } finally {
