@@ -31,6 +31,18 @@ NightSummary closed(const std::string& date, double in_bed) {
     return n;
 }
 
+/// A fresh history and the night rules of the live-view tests (evenings from 15:00, in UTC).
+struct LiveFixture {
+    TempDir dir;
+    SqliteHistory h{dir.file("hypnic.db")};
+    const FixedZone utc;
+    NightParams np = [] {
+        NightParams p;
+        p.evening_start_hour = 15;
+        return p;
+    }();
+};
+
 }  // namespace
 
 TEST_CASE("report data: a closed night gets its own events and minutes only", "[report]") {
@@ -55,12 +67,8 @@ TEST_CASE("report data: a closed night gets its own events and minutes only", "[
     CHECK(report::closed_night(h, "alex", n, np).minutes->minutes.size() == 480);
 }
 
-TEST_CASE("report data: tonight is the night so far until it closes, and its version moves with it", "[report]") {
-    TempDir dir;
-    SqliteHistory h(dir.file("hypnic.db"));
-    const FixedZone utc;
-    NightParams np;
-    np.evening_start_hour = 15;
+TEST_CASE_METHOD(LiveFixture, "report data: tonight is the night so far until it closes, and its version moves with it",
+                 "[report]") {
     // Yesterday's night closed in the morning; tonight has two events so far.
     h.save_night("alex", closed("2025-11-24", EVENING - 86400));
     h.save_events("alex", {twitch(EVENING - 86400 + 3600), twitch(EVENING + 100), twitch(EVENING + 200)});
@@ -101,12 +109,8 @@ TEST_CASE("report data: advice is rebuilt from the stored nights, none without n
     CHECK_FALSE(report::current_advice(h, sp, "en", utc));
 }
 
-TEST_CASE("report data: the running core's open night fills in phases, onset and minutes", "[report]") {
-    TempDir dir;
-    SqliteHistory h(dir.file("hypnic.db"));
-    const FixedZone utc;
-    NightParams np;
-    np.evening_start_hour = 15;
+TEST_CASE_METHOD(LiveFixture, "report data: the running core's open night fills in phases, onset and minutes",
+                 "[report]") {
     h.save_events("alex", {twitch(EVENING + 1500)});
     const double now = EVENING + 3 * 3600;
     NightSoFar so;
