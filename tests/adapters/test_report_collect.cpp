@@ -1,8 +1,14 @@
-// Tests of what the report reads from the history: a closed night, tonight so far, its version, advice.
+// Tests of what the report reads: a closed night, tonight so far (from the history and the running core), its version, advice.
 #include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <limits>
 
 #include "adapters/report/collect.hpp"
 #include "adapters/store/sqlite_history.hpp"
+#include "plugin/simulate/simulate.hpp"
 #include "tests/adapters/test_store_util.hpp"
 
 using namespace hypnic;
@@ -152,4 +158,132 @@ TEST_CASE_METHOD(LiveFixture, "report data: the running core's open night fills 
     CHECK_FALSE(report::tonight(h, "alex", np, utc, now, std::nullopt).summary.in_bed);
     so.summary.night = "2025-11-24";
     CHECK(report::tonight(h, "alex", np, utc, now, so).phases.empty());
+}
+
+namespace {
+
+/// One simulated night fed to the core; `look` is called after every message with the plugin and
+/// the message's arrival time, so a test can read the open night as the live view does.
+std::vector<Output> feed_simulated_night(const std::function<void(const Plugin&, UnixS)>& look,
+                                         std::vector<sim::TrueNight>& truth) {
+    const FixedZone zone(0);
+    PluginParams pp;
+    SleeperParams alex;
+    alex.id = "alex";
+    for (SensorKind k : {SensorKind::accel, SensorKind::presence, SensorKind::lights}) {
+        SensorSpec spec;
+        spec.kind = k;
+        spec.topic = std::string(to_string(k));
+        alex.sensors.push_back(spec);
+    }
+    pp.sleepers.push_back(alex);
+    sim::SimParams sp;
+    sp.seed = 11;
+    sp.hz = 25;
+    sim::Simulator simulator(sp, zone);
+    MemoryHistory history;
+    Plugin plugin(pp, zone, history);
+    std::vector<Output> out;
+    // The core's clock up to `t` (every due wake-up), the live view looking after each step.
+    auto clock_to = [&](UnixS t) {
+        for (int guard = 0; guard < 100000 && plugin.next_wakeup() <= t; ++guard) {
+            const UnixS at = plugin.next_wakeup();
+            plugin.on_time(at, out);
+            look(plugin, at);
+        }
+    };
+    UnixS last = 0;
+    for (sim::SimMessage m; simulator.next(m); last = m.arrival) {
+        clock_to(m.arrival);
+        if (m.channel == sim::Channel::partner_accel) continue;
+        Input in;
+        in.arrival = m.arrival;
+        // Sensor indices follow the order above; factor logs come on the built-in log topics.
+        in.sensor = m.channel == sim::Channel::accel      ? 0
+                    : m.channel == sim::Channel::presence ? 1
+                    : m.channel == sim::Channel::light    ? 2
+                                                          : std::numeric_limits<std::size_t>::max();
+        std::visit([&](const auto& r) { in.reading = r; }, m.reading);
+        plugin.on_input(in, out);
+        look(plugin, m.arrival);
+    }
+    // The clock runs on until the night has closed, as the daemon's would.
+    clock_to(last + 12 * 3600);
+    plugin.on_time(last + 12 * 3600, out);
+    std::vector<sim::TrueEvent> true_events;
+    simulator.take_truth(true_events, truth);
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("report data: the core's open night is read without changing the night", "[report][simulate]") {
+    std::vector<sim::TrueNight> truth;
+    const auto plain = feed_simulated_night([](const Plugin&, UnixS) {}, truth);
+    REQUIRE(truth.size() == 1);
+    const sim::TrueNight t = truth.front();
+    truth.clear();
+
+    std::optional<NightSoFar> before_bed, an_hour_asleep, after_close;
+    std::size_t reads = 0;
+    UnixS last_minute = 0;
+    const auto watched = feed_simulated_night(
+        [&](const Plugin& p, UnixS now) {
+            // Reading at every message would take long; every arrival past a whole minute is plenty.
+            if (std::floor(now / 60) == last_minute) return;
+            last_minute = std::floor(now / 60);
+            ++reads;
+            auto so = p.night_so_far("alex");
+            CHECK_FALSE(p.night_so_far("nobody"));
+            if (now < t.in_bed - 60) before_bed = so;
+            if (!an_hour_asleep && now >= t.sleep_onset + 3600) an_hour_asleep = so;
+            if (now > t.out_of_bed + 3600) after_close = so;
+        },
+        truth);
+    CHECK(reads > 60);
+
+    // Reading changed nothing: the same outputs, in the same order.
+    REQUIRE(watched.size() == plain.size());
+    auto closed = [](const std::vector<Output>& out) {
+        std::vector<NightSummary> n;
+        for (const auto& o : out)
+            if (const auto* s = std::get_if<NightSummary>(&o.body)) n.push_back(*s);
+        return n;
+    };
+    const auto nights = closed(watched);
+    REQUIRE(nights.size() == 1);
+    REQUIRE(closed(plain).size() == 1);
+    const NightSummary& fin = nights.front();
+    CHECK(closed(plain).front().sleep_onset == fin.sleep_onset);
+    CHECK(closed(plain).front().onset_twitches == fin.onset_twitches);
+    CHECK(closed(plain).front().asleep_h == fin.asleep_h);
+
+    CHECK_FALSE(before_bed);
+    CHECK_FALSE(after_close);
+    REQUIRE(an_hour_asleep);
+    const NightSoFar& so = *an_hour_asleep;
+    CHECK(so.summary.night == fin.night);
+    CHECK(so.summary.in_bed == fin.in_bed);
+    CHECK(so.summary.lights_out == fin.lights_out);
+    REQUIRE(so.summary.sleep_onset);
+    REQUIRE(fin.sleep_onset);
+    CHECK(std::abs(*so.summary.sleep_onset - *fin.sleep_onset) < 30 * 60);  // it may still move, a little
+    CHECK_FALSE(so.summary.out_of_bed);
+    CHECK(so.phase == Phase::asleep);
+    REQUIRE(so.phases.size() >= 2);
+    CHECK(so.phases.front() == std::make_pair(*fin.in_bed, Phase::awake_in_bed));
+    CHECK(std::is_sorted(so.phases.begin(), so.phases.end(),
+                         [](const auto& a, const auto& b) { return a.first < b.first; }));
+    CHECK(so.phases.back().second == Phase::asleep);
+    CHECK(so.until >= t.sleep_onset + 3600);
+    // Minutes from in-bed to now, most of them decided, most of those asleep.
+    CHECK(so.minutes.first_minute_ts <= *fin.in_bed);
+    CHECK(so.minutes.first_minute_ts + 60.0 * static_cast<double>(so.minutes.minutes.size()) >= so.until - 60);
+    const auto sleep_min = std::count_if(so.minutes.minutes.begin(), so.minutes.minutes.end(),
+                                         [](const MinuteSample& s) { return s.state == score::State::sleep; });
+    CHECK(sleep_min >= 45);
+    REQUIRE(so.onset_window_from);
+    CHECK(*so.onset_window_from == *so.summary.lights_out);
+    REQUIRE(so.onset_window_to);
+    CHECK(*so.onset_window_to == *so.summary.sleep_onset + NightParams{}.onset_window_after_min * 60);
 }
