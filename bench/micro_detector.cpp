@@ -3,6 +3,7 @@
 
 #include "bench/bench_night.hpp"
 #include "plugin/detect/detector.hpp"
+#include "plugin/detect/running_median.hpp"
 
 using namespace hypnic;
 
@@ -63,5 +64,25 @@ void detector_per_sample(benchmark::State& state) {
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
 }
 BENCHMARK(detector_per_sample)->Unit(benchmark::kNanosecond);
+
+// The high-pass median alone: one push per sample of the night's x axis, over the detector's
+// window at 100 Hz (101 samples) and a longer one.
+void running_median_push(benchmark::State& state) {
+    std::vector<double> xs;
+    for (const auto& b : bench::accel_batches(100))
+        for (const auto& q : b.xyz_g) xs.push_back(static_cast<double>(q[0]));
+    RunningMedian m;
+    m.reset(static_cast<std::size_t>(state.range(0)), xs.front());
+    std::size_t i = 0;
+    double sum = 0;
+    for (auto _ : state) {
+        m.push(xs[i]);
+        sum += m.median();
+        if (++i == xs.size()) i = 0;
+    }
+    benchmark::DoNotOptimize(sum);
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+BENCHMARK(running_median_push)->Arg(101)->Arg(401)->Unit(benchmark::kNanosecond);
 
 }  // namespace
