@@ -52,6 +52,11 @@ constexpr double CREST_SECONDS = 360000;
 // that the noise cut off, not a movement of its own: the two are one movement. The same span as
 // the posture read-out, so nothing waits longer than it already did.
 constexpr double NEIGHBOUR_S = 1.5;
+// A jerk's impulse peaks within half of its 50-250 ms, so its short envelope climbs from the off
+// to the on level in a few hundredths of a second (a sample or two at 25 Hz). A short burst that
+// took longer than this is the slow crest of a weak limb movement (at least two sample periods,
+// since a crossing is only seen at the samples).
+constexpr double RISE_MAX_S = 0.1;
 
 double angle_deg(const Vec3& a, const Vec3& b) {
     const double na = std::sqrt(a[0] * a[0] + a[1] * a[1] + a[2] * a[2]);
@@ -690,6 +695,12 @@ struct Detector::Impl {
             // neither is the noise's own extreme (or a weak stir too small to be named): no event.
             if (!c.fast_seen || c.peak < c.crest_g) return;
             m.type = MovementType::twitch;
+            if (c.start - c.rise_from > std::max(RISE_MAX_S, 2 * dt) + 1e-9) {
+                // It began when it first rose above the off level.
+                m.type = MovementType::limb_movement;
+                m.duration_s += c.start - c.rise_from;
+                m.start = c.rise_from;
+            }
         } else if (m.duration_s > p.lm_max_s || (m.duration_s >= p.large_min_s && m.gravity_shift))
             m.type = MovementType::large_movement;
         else

@@ -1,10 +1,12 @@
 // Movement detector on synthetic signals with known answers.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <memory>
 #include <random>
 #include <vector>
 
@@ -309,18 +311,21 @@ namespace {
 
 bool same(const DetectedMovement& a, const DetectedMovement& b) {
     return a.type == b.type && a.start == b.start && a.duration_s == b.duration_s && a.peak_g == b.peak_g &&
-           a.gravity_shift == b.gravity_shift;
+           a.gravity_shift == b.gravity_shift && a.on_g == b.on_g && a.crest_g == b.crest_g && a.rise_s == b.rise_s;
 }
 
 bool same(const EpochActivity& a, const EpochActivity& b) {
     return a.start == b.start && a.activity == b.activity && a.coverage == b.coverage && a.active_s == b.active_s;
 }
 
-/// A body with a twitch, a limb movement and a posture change inside one 3-minute stretch.
+/// A body with a twitch, a limb movement and a posture change inside one 3-minute stretch, and a
+/// short crest 1 s before a second limb movement (the two are one movement).
 Body busy_body() {
     Body body;
     body.extra = [](double t) {
         Vec3 v = jerk(t, 70.3, 0.12, 0.12);
+        if (t >= 118 && t < 118.15) v[2] += 0.05 * std::sin(PI * (t - 118) / 0.15);
+        if (t >= 119.2 && t < 121.2) v[0] += 0.03 * std::sin(2 * PI * 3 * (t - 119.2));
         if (t >= 100 && t < 102.5) v[0] += 0.03 * std::sin(2 * PI * 3 * t);
         if (t >= 140 && t < 146) {
             v[1] += 0.08 * std::sin(2 * PI * 2 * t);
@@ -337,7 +342,9 @@ TEST_CASE("a detector restored from its saved state continues sample for sample"
     for (double hz : {25.0, 100.0}) {
         // Split points: before the floor is known, inside the twitch and its ringing, inside the
         // limb movement, in the merge gap after it, inside the posture change, in quiet time.
-        for (double split_s : {3.0, 71.0, 101.0, 103.0, 143.0, 160.0}) {
+        // Also while the crest before the second limb movement waits for it (119) and while that
+        // movement runs with the crest set aside (120).
+        for (double split_s : {3.0, 71.0, 101.0, 103.0, 119.0, 120.0, 143.0, 160.0}) {
             INFO("hz " << hz << ", split at " << split_s << " s");
             Body body_a = busy_body(), body_b = busy_body();
             Detector whole(DetectorParams{});
@@ -413,4 +420,172 @@ TEST_CASE("a damaged detector state is refused and leaves the detector as it was
     state_text::Reader r(good);
     CHECK(d.restore_state(r));
     CHECK(d.consumed_until() == src.consumed_until());
+}
+
+// ---- twitch rules: noise crests, impulses seen first by the sustain envelope, crests of limb movements
+
+namespace {
+
+Vec3 operator+(Vec3 a, const Vec3& b) {
+    for (std::size_t k = 0; k < 3; ++k) a[k] += b[k];
+    return a;
+}
+
+/// Sensor noise with heavy tails (Laplace, `scale_g` per axis): its largest values in a second
+/// spread far more than a Gaussian floor of the same median would suggest.
+std::function<Vec3(double)> laplace_noise(double scale_g, std::uint64_t seed, std::function<Vec3(double)> plus) {
+    auto rng = std::make_shared<std::mt19937_64>(seed);
+    return [rng, scale_g, plus](double t) {
+        std::exponential_distribution<double> e(1.0);
+        Vec3 v = plus(t);
+        for (double& q : v) q += scale_g * (e(*rng) - e(*rng));
+        return v;
+    };
+}
+
+std::vector<DetectedMovement> run(Body& body, double hz, double seconds) {
+    Detector d(DetectorParams{});
+    std::vector<DetectedMovement> out;
+    feed(d, body, hz, 0, seconds, out);
+    d.flush(T0 + seconds, out);
+    return out;
+}
+
+int count_near(const std::vector<DetectedMovement>& v, double at_s, MovementType type, double tol_s = 0.5) {
+    return static_cast<int>(std::count_if(v.begin(), v.end(), [&](const DetectedMovement& m) {
+        return m.type == type && std::abs(m.start - (T0 + at_s)) <= tol_s;
+    }));
+}
+
+}  // namespace
+
+TEST_CASE("a short burst no higher than the noise's own crests is no twitch; a jerk above them is", "[detect][twitch]") {
+    const double hz = 50;
+    auto body_with = [](double peak_g) {
+        Body b;
+        b.noise_g = 0;
+        b.extra = laplace_noise(0.003, 7, [peak_g](double t) { return jerk(t, 100.0, 0.1, peak_g, 0.0); });
+        return b;
+    };
+    // A strong jerk shows where the thresholds stand, and how its envelope peak scales.
+    Body strong = body_with(0.3);
+    const auto ref = run(strong, hz, 130);
+    REQUIRE(count_near(ref, 100, MovementType::twitch) == 1);
+    const auto& j = *std::find_if(ref.begin(), ref.end(), [](const DetectedMovement& m) { return m.type == MovementType::twitch; });
+    INFO("on " << j.on_g << " g, crest " << j.crest_g << " g");
+    // Heavy tails: the crest the noise reaches in many nights is well above the on threshold.
+    REQUIRE(j.crest_g > 1.3 * j.on_g);
+    const double per_g = j.peak_g / 0.3;
+
+    // The same jerk scaled to peak between the on threshold and the crest: above the floor's
+    // ordinary spread, but no higher than the noise itself gets. No event.
+    const double between_g = 0.5 * (j.on_g + j.crest_g) / per_g;
+    Body weak = body_with(between_g);
+    CHECK(count_near(run(weak, hz, 130), 100, MovementType::twitch) == 0);
+    // Twice the crest: a twitch.
+    Body clear = body_with(2 * j.crest_g / per_g);
+    CHECK(count_near(run(clear, hz, 130), 100, MovementType::twitch) == 1);
+}
+
+TEST_CASE("an hour of heavy-tailed noise gives no twitch at 25, 50 and 100 Hz", "[detect][twitch]") {
+    for (double hz : {25.0, 50.0, 100.0}) {
+        INFO("hz " << hz);
+        Body b;
+        b.noise_g = 0;
+        b.extra = laplace_noise(0.003, 11, [](double) { return Vec3{0, 0, 0}; });
+        const auto out = run(b, hz, 3600);
+        CHECK(std::count_if(out.begin(), out.end(), [](const DetectedMovement& m) { return m.type == MovementType::twitch; }) == 0);
+    }
+}
+
+TEST_CASE("a jerk the sustain envelope notices first is still one short twitch at its impulse", "[detect][twitch]") {
+    // At 100 Hz the 0.3 s sustain envelope, with less noise, crosses its threshold before the
+    // short one; the jerk's length must still be counted from the impulse.
+    for (double peak_g : {0.06, 0.19, 0.36}) {
+        INFO("peak " << peak_g << " g");
+        Body b;
+        b.noise_g = 0.004;
+        b.extra = [peak_g](double t) { return jerk(t, 30.0, 0.24, peak_g, 0.3); };
+        const auto out = run(b, 100, 60);
+        REQUIRE(out.size() == 1);
+        CHECK(out[0].type == MovementType::twitch);
+        CHECK(out[0].start == Approx(T0 + 30).margin(0.15));
+        CHECK(out[0].duration_s < 0.5);
+    }
+}
+
+TEST_CASE("a short crest next to a limb movement is part of it; short bursts alone stay twitches", "[detect][twitch]") {
+    auto lm = [](double t, double from, double len) -> Vec3 {
+        if (t < from || t >= from + len) return {0, 0, 0};
+        const double a = 0.03 * std::sin(2 * PI * 3 * (t - from));
+        return {a, 0.5 * a, 0.3 * a};
+    };
+    auto crest = [](double t, double at) -> Vec3 {
+        if (t < at || t >= at + 0.15) return {0, 0, 0};
+        return {0, 0, 0.05 * std::sin(PI * (t - at) / 0.15)};
+    };
+    for (double hz : {25.0, 50.0, 100.0}) {
+        INFO("hz " << hz);
+        SECTION("a crest 1 s before") {
+            Body b;
+            b.extra = [&](double t) { return crest(t, 20) + lm(t, 21.15, 2); };
+            const auto out = run(b, hz, 40);
+            REQUIRE(out.size() == 1);
+            CHECK(out[0].type == MovementType::limb_movement);
+            CHECK(out[0].start == Approx(T0 + 20).margin(0.15));
+            CHECK(out[0].duration_s == Approx(3.15).margin(0.4));
+        }
+        SECTION("a crest 1 s after") {
+            Body b;
+            b.extra = [&](double t) { return lm(t, 20, 2) + crest(t, 23); };
+            const auto out = run(b, hz, 40);
+            REQUIRE(out.size() == 1);
+            CHECK(out[0].type == MovementType::limb_movement);
+            CHECK(out[0].start == Approx(T0 + 20).margin(0.3));
+            CHECK(out[0].duration_s == Approx(3.15).margin(0.4));
+        }
+        SECTION("two jerks 1 s apart are two twitches") {
+            Body b;
+            b.extra = [](double t) { return jerk(t, 20, 0.1, 0.15) + jerk(t, 21.1, 0.1, 0.15); };
+            const auto out = run(b, hz, 40);
+            CHECK(count_near(out, 20, MovementType::twitch) == 1);
+            CHECK(count_near(out, 21.1, MovementType::twitch) == 1);
+            CHECK(out.size() == 2);
+        }
+        SECTION("a jerk 3 s before a limb movement is its own twitch") {
+            Body b;
+            b.extra = [&](double t) { return jerk(t, 20, 0.1, 0.15) + lm(t, 23.2, 2); };
+            const auto out = run(b, hz, 40);
+            CHECK(count_near(out, 20, MovementType::twitch) == 1);
+            CHECK(count_near(out, 23.2, MovementType::limb_movement) == 1);
+            CHECK(out.size() == 2);
+        }
+    }
+}
+
+TEST_CASE("a short burst that rises slowly is the crest of a limb movement, one that rises at once is a twitch",
+          "[detect][twitch]") {
+    // The same 6 Hz oscillation and the same peak; one climbs to it over 0.8 s and stops, the
+    // other starts at full strength and lasts as long as the first one stays above threshold.
+    auto burst = [](double t, double from, double ramp_s, double hold_s) -> Vec3 {
+        const double tau = t - from;
+        if (tau < 0 || tau >= ramp_s + hold_s) return {0, 0, 0};
+        const double env = tau < ramp_s ? tau / ramp_s : 1.0;
+        const double a = 0.03 * env * std::sin(2 * PI * 6 * tau);
+        return {0.3 * a, 0.2 * a, a};
+    };
+    for (double hz : {50.0, 100.0}) {
+        INFO("hz " << hz);
+        Body slow;
+        slow.extra = [&](double t) { return burst(t, 20, 0.8, 0.0); };
+        const auto out_slow = run(slow, hz, 40);
+        REQUIRE(out_slow.size() == 1);
+        CHECK(out_slow[0].type == MovementType::limb_movement);
+        Body fast;
+        fast.extra = [&](double t) { return burst(t, 20, 0.0, 0.25); };
+        const auto out_fast = run(fast, hz, 40);
+        REQUIRE(out_fast.size() == 1);
+        CHECK(out_fast[0].type == MovementType::twitch);
+        CHECK(out_fast[0].rise_s <= 0.1);
+    }
 }
