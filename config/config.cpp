@@ -618,7 +618,7 @@ const std::array<Field<DetectorParams>, 15> DETECTOR_FIELDS = {{
     {"max_movement_s", &DetectorParams::max_movement_s, 10, 3600, "seconds"},
 }};
 
-const std::array<Field<NightParams>, 13> NIGHT_FIELDS = {{
+const std::array<Field<NightParams>, 14> NIGHT_FIELDS = {{
     {"onset_sleep_min", &NightParams::onset_sleep_min, 1, 60, "minutes"},
     {"wake_min", &NightParams::wake_min, 1, 120, "minutes"},
     {"onset_window_after_min", &NightParams::onset_window_after_min, 0, 120, "minutes"},
@@ -632,6 +632,7 @@ const std::array<Field<NightParams>, 13> NIGHT_FIELDS = {{
     {"bleed_ratio", &NightParams::bleed_ratio, 1, 100},
     {"onset_twitch_gap_min", &NightParams::onset_twitch_gap_min, 0, 60, "minutes"},
     {"onset_settle_max_min", &NightParams::onset_settle_max_min, 0, 240, "minutes"},
+    {"onset_burst_gap_min", &NightParams::onset_burst_gap_min, 0, 30, "minutes"},
 }};
 
 // Advice (docs/advice.md). The doctor hint never comes from one night, hence the lower bounds of 2.

@@ -65,6 +65,7 @@ struct NightParams {
     double bleed_ratio = 2;              ///< ...with a partner peak this many times higher are the partner's
     double onset_twitch_gap_min = 10;    ///< a twitch this soon after the onset window closed moves the onset to it
     double onset_settle_max_min = 60;    ///< ...but only this long after settling began
+    double onset_burst_gap_min = 3;      ///< two twitches this close after the onset are a burst of sleep starts: the onset moves to its first (0: off)
 };
 
 /// Twitch-heavy verdict and baseline.

@@ -39,6 +39,36 @@ std::optional<std::size_t> find_run(const std::vector<score::State>& states, std
     return std::nullopt;
 }
 
+UnixS onset_after_sleep_starts(UnixS onset, UnixS settle_from, std::vector<UnixS> twitch_starts, const NightParams& p) {
+    std::sort(twitch_starts.begin(), twitch_starts.end());
+    const double gap_s = p.onset_twitch_gap_min * 60, burst_s = p.onset_burst_gap_min * 60;
+    const UnixS latest = settle_from + p.onset_settle_max_min * 60;
+    // Once the onset sits on a sleep start, the rest of its burst belongs to it.
+    bool anchored = std::find(twitch_starts.begin(), twitch_starts.end(), onset) != twitch_starts.end();
+    for (std::size_t i = 0; i < twitch_starts.size(); ++i) {
+        const UnixS t = twitch_starts[i];
+        if (t <= onset || t > latest) continue;
+        const UnixS window_end = onset + p.onset_window_after_min * 60;
+        // A lone twitch far from the window may be a sleep start of the night or a misread
+        // movement; two in a row are the transition.
+        const bool burst = burst_s > 0 && i + 1 < twitch_starts.size() && twitch_starts[i + 1] - t <= burst_s;
+        if (t <= window_end) {
+            // Still minutes before the burst were lying awake: they must not pull the onset earlier.
+            if (burst && !anchored) {
+                onset = t;
+                anchored = true;
+            }
+            continue;
+        }
+        const bool straggler = gap_s > 0 && t - window_end <= gap_s;
+        if (straggler || burst) {
+            onset = t;
+            anchored = true;
+        }
+    }
+    return onset;
+}
+
 bool is_partner_bleed(const DetectedMovement& own, const std::vector<DetectedMovement>& partner, double window_s,
                       double ratio) {
     return std::any_of(partner.begin(), partner.end(), [&](const DetectedMovement& m) {

@@ -201,31 +201,18 @@ struct SleeperNight::Impl {
         return night->settle_start;
     }
 
-    /// Sleep starts come at the wake-to-sleep transition and in the first minutes after it (the
-    /// onset window). A twitch that comes after the window has closed, but within
-    /// onset_twitch_gap_min of its end, shows that the onset found from five still minutes (which
-    /// can come while still awake) was premature: the onset moves to that twitch and the window
-    /// with it. Such twitches chain, and only within onset_settle_max_min of settling, so a twitch
-    /// deep in the night never moves the onset.
-    void follow_sleep_start(UnixS t) {
+    /// Sleep starts come at the wake-to-sleep transition and in the first minutes after it: the
+    /// onset follows the night's twitches by onset_after_sleep_starts (rules.hpp), over the twitches
+    /// recorded so far plus `extra` (one being published). Moves the onset only later.
+    void follow_sleep_starts(std::optional<UnixS> extra = std::nullopt) {
         if (!night || !night->onset) return;
         auto& n = *night;
-        const auto ws = window_start();
-        const UnixS from = ws ? *ws : n.in_bed;
-        const UnixS window_end = *n.onset + p.night.onset_window_after_min * 60;
-        if (t > window_end && t - window_end <= p.night.onset_twitch_gap_min * 60 &&
-            t - from <= p.night.onset_settle_max_min * 60)
-            n.onset = t;
-    }
-
-    /// The same for twitches recorded before the onset was found (it is found minutes late).
-    void follow_recorded_sleep_starts() {
-        if (!night || !night->onset) return;
         std::vector<UnixS> starts;
-        for (const auto& e : night->events)
-            if (e.type == MovementType::twitch && e.start > *night->onset) starts.push_back(e.start);
-        std::sort(starts.begin(), starts.end());
-        for (UnixS t : starts) follow_sleep_start(t);
+        for (const auto& e : n.events)
+            if (e.type == MovementType::twitch && e.start >= *n.onset) starts.push_back(e.start);
+        if (extra && *extra >= *n.onset) starts.push_back(*extra);
+        const auto ws = window_start();
+        n.onset = onset_after_sleep_starts(*n.onset, ws ? *ws : n.in_bed, std::move(starts), p.night);
     }
 
     bool in_window(UnixS t) const {
@@ -515,7 +502,7 @@ struct SleeperNight::Impl {
         e.peak_g = m.peak_g;
         e.gravity_shift = m.gravity_shift;
         e.phase = phase_at(m.start);
-        if (m.type == MovementType::twitch) follow_sleep_start(m.start);
+        if (m.type == MovementType::twitch) follow_sleep_starts(m.start);
         e.onset_window = in_window(m.start);
         night->events.push_back(e);
         night->last_move_end = std::max(night->last_move_end, m.start + m.duration_s);
@@ -708,7 +695,7 @@ struct SleeperNight::Impl {
             const UnixS at = n.sleep_run_start * MINUTE_S;
             if (!n.onset) {
                 n.onset = at;
-                follow_recorded_sleep_starts();
+                follow_sleep_starts();
             }
             set_phase(Phase::asleep, at, out);
             n.wake_run = 0;

@@ -63,6 +63,59 @@ TEST_CASE("runs: the first index that starts n consecutive states; missing break
     CHECK_FALSE(find_run(v, 99, 1, S::sleep));
 }
 
+TEST_CASE("sleep starts: a straggler just after the onset window moves the onset to it, and chains", "[night][rules][onset]") {
+    NightParams p;  // window 5 min after onset, straggler gap 10 min, burst gap 3 min, settle max 60 min
+    const UnixS lo = at(22, 0), onset = at(22, 10);
+    // Lone twitches inside the window (up to 22:15): nothing moves.
+    CHECK(onset_after_sleep_starts(onset, lo, {at(22, 11), at(22, 15)}, p) == onset);
+    // 22:20 is 5 min after the window: onset 22:20, window to 22:25; 22:33 is then 8 min past it.
+    CHECK(onset_after_sleep_starts(onset, lo, {at(22, 33), at(22, 20)}, p) == at(22, 33));
+    // A lone twitch 12 min after the window is no straggler and no burst.
+    CHECK(onset_after_sleep_starts(onset, lo, {at(22, 27)}, p) == onset);
+    // Twitches before the onset never move it earlier.
+    CHECK(onset_after_sleep_starts(onset, lo, {at(22, 2), at(22, 3)}, p) == onset);
+    p.onset_twitch_gap_min = 0;
+    CHECK(onset_after_sleep_starts(onset, lo, {at(22, 20)}, p) == onset);
+}
+
+TEST_CASE("sleep starts: a burst moves a premature onset however long the stillness before it", "[night][rules][onset]") {
+    NightParams p;
+    const UnixS lo = at(22, 0), premature = at(22, 1);  // five still minutes right after lights-out
+    // The burst at 22:30 is 24 min past the window (22:06): far beyond the straggler gap, but two
+    // twitches 1 min apart are the transition. The onset moves to the first; the second and a third
+    // at 22:34 lie in the new window (to 22:35); a fourth at 22:38 chains as a straggler.
+    const std::vector<UnixS> burst = {at(22, 30), at(22, 31), at(22, 34)};
+    CHECK(onset_after_sleep_starts(premature, lo, burst, p) == at(22, 30));
+    CHECK(onset_after_sleep_starts(premature, lo, {at(22, 30), at(22, 31), at(22, 34), at(22, 38)}, p) == at(22, 38));
+    // Two twitches further apart than the burst gap are two lone twitches.
+    CHECK(onset_after_sleep_starts(premature, lo, {at(22, 30), at(22, 34)}, p) == premature);
+    // The order of the input does not matter.
+    CHECK(onset_after_sleep_starts(premature, lo, {at(22, 34), at(22, 30), at(22, 31)}, p) == at(22, 30));
+    // A burst later than onset_settle_max_min after settling (a restless night, not the transition).
+    CHECK(onset_after_sleep_starts(premature, lo, {at(23, 5), at(23, 6)}, p) == premature);
+    p.onset_settle_max_min = 90;
+    CHECK(onset_after_sleep_starts(premature, lo, {at(23, 5), at(23, 6)}, p) == at(23, 5));
+    p.onset_burst_gap_min = 0;  // off
+    CHECK(onset_after_sleep_starts(premature, lo, burst, p) == premature);
+    // No twitches at all: the onset stays.
+    CHECK(onset_after_sleep_starts(premature, lo, {}, p) == premature);
+}
+
+TEST_CASE("sleep starts: a burst inside the window moves the onset to its first twitch, once", "[night][rules][onset]") {
+    NightParams p;
+    const UnixS lo = at(22, 0), onset = at(22, 10);  // window to 22:15
+    // The still minutes from 22:10 were lying awake: the transition is the burst from 22:12:30.
+    // Its later twitches are in the new window (to 22:17:30) and do not walk the onset on.
+    const std::vector<UnixS> burst = {at(22, 12, 30), at(22, 13, 30), at(22, 14), at(22, 15)};
+    CHECK(onset_after_sleep_starts(onset, lo, burst, p) == at(22, 12, 30));
+    // Called again with the onset on the burst (as the tracker does on each new twitch): unchanged.
+    CHECK(onset_after_sleep_starts(at(22, 12, 30), lo, burst, p) == at(22, 12, 30));
+    // A burst before the onset (still restless after it) never pulls the onset earlier.
+    CHECK(onset_after_sleep_starts(onset, lo, {at(22, 8), at(22, 9)}, p) == onset);
+    p.onset_burst_gap_min = 0;
+    CHECK(onset_after_sleep_starts(onset, lo, burst, p) == onset);
+}
+
 TEST_CASE("partner bleed: coincident and at least twice as strong on the partner's side", "[night][rules]") {
     DetectedMovement own{MovementType::twitch, 100.0, 0.2, 0.02, false};
     std::vector<DetectedMovement> partner{{MovementType::twitch, 100.3, 0.2, 0.05, false}};
