@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <string>
@@ -42,6 +43,7 @@ struct Counts {
 constexpr int CLASSES = 3;
 constexpr const char* CLASS_NAMES[CLASSES] = {"twitch", "limb_movement", "large_movement"};
 constexpr double TOLERANCE_S[CLASSES] = {0.5, 1.0, 3.0};  // science.md: how the detector is judged
+constexpr double TRUTH_WINDOW_AFTER_S = sim::TRUTH_ONSET_WINDOW_AFTER_MIN * 60;
 
 int class_index(MovementType t) {
     switch (t) {
@@ -115,6 +117,8 @@ struct Result {
     double plm_mae() const { return nights ? plm_abs_err_sum / nights : 0; }
 };
 
+double g_onset_burst_gap_min = -1;  // --onset-burst-gap MIN: night.onset_burst_gap_min (0: off) instead of its default
+
 /// The sensors of tests/data/sim/hypnic.yaml, in the same order.
 PluginParams sim_plugin_params() {
     PluginParams pp;
@@ -131,6 +135,7 @@ PluginParams sim_plugin_params() {
                   sensor(SensorKind::presence, "bed/alex/presence", false),
                   sensor(SensorKind::lights, "zigbee2mqtt/bedroom_light", false)};
     sl.winddown.enabled = false;
+    if (g_onset_burst_gap_min >= 0) sl.night.onset_burst_gap_min = g_onset_burst_gap_min;
     pp.sleepers.push_back(sl);
     return pp;
 }
@@ -147,6 +152,53 @@ void explain_false_twitches(const std::vector<MovementEvent>& events, const std:
         std::printf("  false twitch at %.2f peak %.4f g dur %.2f s; nearest truth %s at %+.2f s, %.2f s long, peak %.4f g\n",
                     e.start, e.peak_g, e.duration_s, near ? CLASS_NAMES[class_index(near->type)] : "-",
                     near ? near->start - e.start : 0.0, near ? near->duration_s : 0.0, near ? near->peak_g : 0.0);
+    }
+}
+
+bool g_onset = false;  // --onset: per-night breakdown of sleep onset and onset twitches
+
+/// One line per true night (times in minutes from the true lights-out: lights-out and sleep onset,
+/// true then found; onset twitches true/found), then every twitch on either side of the count that
+/// is not common to both: a true onset twitch the summary did not count (not detected, or detected
+/// outside the found window) and a counted one that is not a true onset twitch.
+void explain_onset(const std::vector<NightSummary>& summaries, const std::vector<MovementEvent>& events,
+                   const std::vector<sim::TrueEvent>& truth, const std::vector<sim::TrueNight>& truth_nights) {
+    for (const sim::TrueNight& tn : truth_nights) {
+        const auto s = std::find_if(summaries.begin(), summaries.end(), [&](const NightSummary& x) { return x.night == tn.night; });
+        const double lo = tn.lights_out;
+        auto rel = [&](std::optional<UnixS> t) { return t ? (*t - lo) / 60 : NAN; };
+        if (s == summaries.end()) {
+            std::printf("  onset %s: not closed; true onset %+.1f min\n", tn.night.c_str(), (tn.sleep_onset - lo) / 60);
+            continue;
+        }
+        const UnixS ws = s->lights_out ? *s->lights_out : s->in_bed.value_or(lo);
+        const UnixS we = s->sleep_onset ? *s->sleep_onset + TRUTH_WINDOW_AFTER_S : ws;
+        const UnixS twe = tn.sleep_onset + TRUTH_WINDOW_AFTER_S;
+        std::printf("  onset %s: lights-out 0 / %+.1f, onset %+.1f / %+.1f (error %+.1f), onset twitches %d / %d%s\n",
+                    tn.night.c_str(), rel(s->lights_out), (tn.sleep_onset - lo) / 60, rel(s->sleep_onset),
+                    s->sleep_onset ? (*s->sleep_onset - tn.sleep_onset) / 60 : NAN, tn.onset_twitches, s->onset_twitches,
+                    s->onset_twitches == tn.onset_twitches ? "" : "  <- wrong");
+        std::vector<UnixS> det;
+        for (const auto& e : events)
+            if (e.type == MovementType::twitch) det.push_back(e.start);
+        auto detected = [&](UnixS t) {
+            return std::any_of(det.begin(), det.end(), [&](UnixS d) { return std::abs(d - t) <= TOLERANCE_S[0]; });
+        };
+        for (const auto& e : truth) {
+            if (e.type != MovementType::twitch || e.start < lo || e.start > twe) continue;
+            const bool found = detected(e.start), counted = found && e.start >= ws && e.start <= we;
+            if (!counted)
+                std::printf("    missed true onset twitch at %+.2f min (%s)\n", (e.start - lo) / 60,
+                            found ? "outside the found window" : "not detected");
+        }
+        for (UnixS d : det) {
+            if (d < ws || d > we) continue;
+            const bool true_onset = std::any_of(truth.begin(), truth.end(), [&](const sim::TrueEvent& e) {
+                return e.type == MovementType::twitch && std::abs(e.start - d) <= TOLERANCE_S[0] && e.start >= lo &&
+                       e.start <= twe;
+            });
+            if (!true_onset) std::printf("    extra counted twitch at %+.2f min\n", (d - lo) / 60);
+        }
     }
 }
 
@@ -208,6 +260,7 @@ Result run_config(double hz, double noise_g, bool partner, int nights, std::uint
 
     Result r;
     if (g_explain) explain_false_twitches(events, truth);
+    if (g_onset) explain_onset(summaries, events, truth, truth_nights);
     for (int c = 0; c < CLASSES; ++c) {
         std::vector<double> t, d;
         for (const auto& e : truth)
@@ -315,11 +368,13 @@ int main(int argc, char** argv) {
         else if (a == "--hz" && i + 1 < argc) rates = {std::atof(argv[++i])};
         else if (a == "--perturbed") perturbed = true;
         else if (a == "--explain") g_explain = true;
+        else if (a == "--onset") g_onset = true;
+        else if (a == "--onset-burst-gap" && i + 1 < argc) g_onset_burst_gap_min = std::max(0.0, std::atof(argv[++i]));
         else if (a == "--external" && i + 1 < argc) external = argv[++i];
         else {
             std::fprintf(stderr,
                          "usage: hypnic_accuracy [--nights N per configuration] [--seed S] [--hz F] [--perturbed] "
-                         "[--external DIR] [--explain]\n");
+                         "[--external DIR] [--explain] [--onset] [--onset-burst-gap MIN]\n");
             return 2;
         }
     }
