@@ -203,25 +203,23 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
 
     private:
         void on_read(const beast::error_code& ec) {
-            if (ec == http::error::header_limit) return reply(431, "request headers too large\n", false);
-            if (ec == http::error::body_limit) return reply(413, "request body too large\n", false);
-            if (ec) {
-                // A peer that went away or sent garbage: a 400 if there is still someone to read it.
-                if (ec != http::error::end_of_stream && ec != beast::error::timeout && ec != asio::error::eof &&
-                    ec != asio::error::connection_reset)
-                    return reply(400, "bad request\n", false);
-                return close();
-            }
-            const auto& req = parser_->get();
-            const bool head = req.method() == http::verb::head;
+            const bool gone = ec == http::error::end_of_stream || ec == beast::error::timeout ||
+                              ec == asio::error::eof || ec == asio::error::connection_reset;
+            if (gone) return close();
+            // A peer outside the allow-list learns nothing else, not even how its request was malformed.
             if (!owner_->allow.empty()) {
                 beast::error_code pec;
                 const auto peer = stream_.socket().remote_endpoint(pec);
                 if (pec || !peer_allowed(owner_->allow, peer.address())) {
                     owner_->note_refused(pec ? std::string("an unknown peer") : peer.address().to_string());
-                    return reply(403, "forbidden\n", head);
+                    return reply(403, "forbidden\n", !ec && parser_->get().method() == http::verb::head);
                 }
             }
+            if (ec == http::error::header_limit) return reply(431, "request headers too large\n", false);
+            if (ec == http::error::body_limit) return reply(413, "request body too large\n", false);
+            if (ec) return reply(400, "bad request\n", false);  // garbage, with someone still there to read it
+            const auto& req = parser_->get();
+            const bool head = req.method() == http::verb::head;
             if (req.method() != http::verb::get && !head) return reply(405, "only GET and HEAD\n", false);
             auto r = parse_target(std::string_view(req.target().data(), req.target().size()));
             if (!r) return reply(400, "bad request target\n", head);

@@ -269,11 +269,15 @@ TEST_CASE("web: a peer outside allow_from gets 403 before the handler, and one l
         CHECK(body_of(r) == "forbidden\n");
         CHECK(status_line(srv.exchange("HEAD / HTTP/1.1\r\nHost: x\r\n\r\n")) == "HTTP/1.1 403 Forbidden");
         CHECK(status_line(srv.exchange("DELETE / HTTP/1.1\r\nHost: x\r\n\r\n")) == "HTTP/1.1 403 Forbidden");
+        // Malformed or oversized requests too: nothing but 403 for a peer outside the list.
+        CHECK(status_line(srv.exchange("HELLO THERE\r\n\r\n")) == "HTTP/1.1 403 Forbidden");
+        CHECK(status_line(srv.exchange(get("/", "X-Big: " + std::string(web::MAX_HEADER_BYTES, 'a') + "\r\n"))) ==
+              "HTTP/1.1 403 Forbidden");
     }
     {
         std::lock_guard<std::mutex> lock(m);
         CHECK(calls == 0);
-        REQUIRE(lines.size() == 1);  // three refusals within a minute: one line
+        REQUIRE(lines.size() == 1);  // five refusals within a minute: one line
         CHECK_THAT(lines[0], Catch::Contains("127.0.0.1") && Catch::Contains("web.allow_from") && Catch::Contains("403"));
     }
     Running open_to_loopback(handler, {"172.30.32.2", "127.0.0.1"});
