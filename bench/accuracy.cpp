@@ -140,20 +140,116 @@ PluginParams sim_plugin_params() {
     return pp;
 }
 
-bool g_explain = false;  // --explain: list each false twitch with the true event nearest to it
+bool g_explain = false;  // --explain: every twitch error with its cause and the detector's view of it
 
-void explain_false_twitches(const std::vector<MovementEvent>& events, const std::vector<sim::TrueEvent>& truth) {
-    for (const auto& e : events) {
-        if (e.type != MovementType::twitch) continue;
-        const sim::TrueEvent* near = nullptr;
-        for (const auto& t : truth)
-            if (!near || std::abs(t.start - e.start) < std::abs(near->start - e.start)) near = &t;
-        if (near && near->type == MovementType::twitch && std::abs(near->start - e.start) <= TOLERANCE_S[0]) continue;
-        std::printf("  false twitch at %.2f peak %.4f g dur %.2f s; nearest truth %s at %+.2f s, %.2f s long, peak %.4f g\n",
-                    e.start, e.peak_g, e.duration_s, near ? CLASS_NAMES[class_index(near->type)] : "-",
-                    near ? near->start - e.start : 0.0, near ? near->duration_s : 0.0, near ? near->peak_g : 0.0);
+/// Twitch errors by cause, per configuration and in total (--explain).
+struct TwitchErrors {
+    // False twitches: a piece of a true limb movement or posture change of this sleeper (within 1 s
+    // before its start to 2 s after its end), the partner's movement bleeding through (a movement
+    // on the partner's sensor under way within 1 s), or none of these: a noise crest.
+    int fp_lm = 0, fp_posture = 0, fp_partner = 0, fp_noise = 0;
+    // Missed twitches: published as another class, inside another published movement, found by
+    // the detector but withheld by the night (partner-bleed rule, phase), or never found.
+    int fn_other_class = 0, fn_swallowed = 0, fn_withheld = 0, fn_undetected = 0;
+    void add(const TwitchErrors& o) {
+        fp_lm += o.fp_lm, fp_posture += o.fp_posture, fp_partner += o.fp_partner, fp_noise += o.fp_noise;
+        fn_other_class += o.fn_other_class, fn_swallowed += o.fn_swallowed, fn_withheld += o.fn_withheld;
+        fn_undetected += o.fn_undetected;
     }
-}
+    void print(const char* label) const {
+        std::printf("%s twitch FP: noise crest %d, LM piece %d, posture piece %d, partner bleed %d; "
+                    "FN: other class %d, swallowed %d, withheld %d, undetected %d\n",
+                    label, fp_noise, fp_lm, fp_posture, fp_partner, fn_other_class, fn_swallowed, fn_withheld, fn_undetected);
+    }
+};
+TwitchErrors g_twitch_errors;
+
+/// Runs a detector of its own over the sleeper's and the partner's raw streams (what the night
+/// tracker's detectors see, before the partner-bleed rule) to explain each twitch error with the
+/// features the classification used.
+class TwitchExplainer {
+public:
+    explicit TwitchExplainer(const DetectorParams& p) : own_(p), partner_(p) {}
+
+    void feed(const sim::SimMessage& m) {
+        const auto* b = std::get_if<AccelBatch>(&m.reading);
+        if (!b) return;
+        if (m.channel == sim::Channel::accel) own_.feed(*b, own_moves_);
+        if (m.channel == sim::Channel::partner_accel) partner_.feed(*b, partner_moves_);
+    }
+
+    void report(const std::vector<MovementEvent>& events, const std::vector<sim::TrueEvent>& truth) {
+        own_.flush(1e18, own_moves_);
+        partner_.flush(1e18, partner_moves_);
+        TwitchErrors e;
+        auto twin = [&](double start) -> const DetectedMovement* {
+            for (const auto& d : own_moves_)
+                if (std::abs(d.start - start) < 1e-6) return &d;
+            return nullptr;
+        };
+        auto features = [&](const DetectedMovement* d) {
+            static char buf[160];
+            if (!d) return "";
+            std::snprintf(buf, sizeof buf, "peak/on %.2f peak/crest %.2f rise %.3f s peak after %.3f s dur %.2f s%s",
+                          d->peak_g / d->on_g, d->crest_g > 0 ? d->peak_g / d->crest_g : 0.0, d->rise_s, d->peak_after_s,
+                          d->duration_s, d->sustain_start ? " sustain-start" : "");
+            return static_cast<const char*>(buf);
+        };
+        for (const auto& ev : events) {
+            if (ev.type != MovementType::twitch) continue;
+            if (std::any_of(truth.begin(), truth.end(), [&](const sim::TrueEvent& t) {
+                    return t.type == MovementType::twitch && std::abs(t.start - ev.start) <= TOLERANCE_S[0];
+                })) {
+                std::printf("  TP at %.2f %s\n", ev.start, features(twin(ev.start)));
+                continue;
+            }
+            const sim::TrueEvent* host = nullptr;
+            for (const auto& t : truth)
+                if (t.type != MovementType::twitch && ev.start >= t.start - 1 && ev.start <= t.start + t.duration_s + 2) host = &t;
+            const bool partner = std::any_of(partner_moves_.begin(), partner_moves_.end(), [&](const DetectedMovement& d) {
+                return ev.start >= d.start - 1 && ev.start <= d.start + d.duration_s + 1;
+            });
+            const char* cause = "noise crest";
+            if (host && host->type == MovementType::limb_movement) cause = "LM piece", ++e.fp_lm;
+            else if (host) cause = "posture piece", ++e.fp_posture;
+            else if (partner) cause = "partner bleed", ++e.fp_partner;
+            else ++e.fp_noise;
+            std::printf("  FP %-13s at %.2f peak %.4f g dur %.2f s %s", cause, ev.start, ev.peak_g, ev.duration_s,
+                        features(twin(ev.start)));
+            if (host)
+                std::printf("; %s %+.2f s from its start, %.2f s long, peak %.4f g", CLASS_NAMES[class_index(host->type)],
+                            ev.start - host->start, host->duration_s, host->peak_g);
+            std::printf("\n");
+        }
+        for (const auto& t : truth) {
+            if (t.type != MovementType::twitch) continue;
+            auto near = [&](const auto& v, bool twitch_only) {
+                return std::find_if(v.begin(), v.end(), [&](const auto& d) {
+                    return (!twitch_only || d.type == MovementType::twitch) && std::abs(d.start - t.start) <= TOLERANCE_S[0];
+                });
+            };
+            if (near(events, true) != events.end()) continue;
+            const char* cause = "undetected";
+            const auto other = near(events, false);
+            const auto inside = std::find_if(events.begin(), events.end(), [&](const MovementEvent& d) {
+                return t.start >= d.start && t.start <= d.start + d.duration_s;
+            });
+            if (other != events.end()) cause = "other class", ++e.fn_other_class;
+            else if (inside != events.end()) cause = "swallowed", ++e.fn_swallowed;
+            else if (near(own_moves_, true) != own_moves_.end()) cause = "withheld", ++e.fn_withheld;
+            else ++e.fn_undetected;
+            const auto own = near(own_moves_, false);
+            std::printf("  FN %-13s at %.2f impulse %.2f s peak %.4f g; detector: %s\n", cause, t.start, t.duration_s, t.peak_g,
+                        own == own_moves_.end() ? "nothing" : features(&*own));
+        }
+        e.print(" ");
+        g_twitch_errors.add(e);
+    }
+
+private:
+    Detector own_, partner_;
+    std::vector<DetectedMovement> own_moves_, partner_moves_;
+};
 
 bool g_onset = false;  // --onset: per-night breakdown of sleep onset and onset twitches
 
@@ -233,7 +329,10 @@ Result run_config(double hz, double noise_g, bool partner, int nights, std::uint
     };
     sim::SimMessage m;
     UnixS last = 0;
+    std::optional<TwitchExplainer> explainer;
+    if (g_explain) explainer.emplace(sim_plugin_params().sleepers[0].detector);
     while (simulator.next(m)) {
+        if (explainer) explainer->feed(m);
         if (m.arrival >= plugin.next_wakeup()) plugin.on_time(m.arrival, out);
         Input in;
         in.sleeper = 0;
@@ -259,7 +358,7 @@ Result run_config(double hz, double noise_g, bool partner, int nights, std::uint
     simulator.take_truth(truth, truth_nights);
 
     Result r;
-    if (g_explain) explain_false_twitches(events, truth);
+    if (explainer) explainer->report(events, truth);
     if (g_onset) explain_onset(summaries, events, truth, truth_nights);
     for (int c = 0; c < CLASSES; ++c) {
         std::vector<double> t, d;
@@ -428,6 +527,7 @@ int main(int argc, char** argv) {
     std::printf("twitch_heavy_accuracy %.4f ratio\n", total.share(total.heavy_right));
     std::printf("plm_index_mae %.3f per_hour\n", total.plm_mae());
     std::printf("nights_closed %d of %d nights\n", total.closed, total.nights);
+    if (g_explain) g_twitch_errors.print("all:");
     print_agreement(external);
     const double elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::printf("\nelapsed %.0f s\n", elapsed_s);
