@@ -204,21 +204,8 @@ std::vector<JournalRecord> Journal::recover(std::uint64_t applied_seq) {
     std::lock_guard lock(mutex_);
     segments_.clear();
     for (const auto& [first, path] : found) {
-        std::ifstream in(path, std::ios::binary);
-        std::stringstream ss;
-        ss << in.rdbuf();
-        if (!in && !in.eof()) {
-            if (log_) log_("journal: cannot read '" + path + "'; its records are skipped");
-            continue;
-        }
-        const std::string bytes = ss.str();
-        JournalScan scan = decode_journal_segment(bytes, path);
-        if (scan.damage)
-            if (log_)
-                log_("journal: " + *scan.damage + "; skipping the " + std::to_string(bytes.size() - scan.intact_bytes) +
-                     " byte(s) after the last intact record");
         Segment seg{path, first, 0};
-        for (auto& r : scan.records) {
+        for (auto& r : read_segment(path)) {
             seg.last = std::max(seg.last, r.seq);
             if (r.seq <= highest) continue;  // covered by the checkpoint, or out of order (damage)
             highest = r.seq;
@@ -228,6 +215,38 @@ std::vector<JournalRecord> Journal::recover(std::uint64_t applied_seq) {
     }
     next_seq_ = highest + 1;
     open_segment_locked(next_seq_);
+    return out;
+}
+
+std::vector<JournalRecord> Journal::read_segment(const std::string& path) const {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    if (!in && !in.eof()) {
+        if (log_) log_("journal: cannot read '" + path + "'; its records are skipped");
+        return {};
+    }
+    const std::string bytes = ss.str();
+    JournalScan scan = decode_journal_segment(bytes, path);
+    if (scan.damage && log_)
+        log_("journal: " + *scan.damage + "; skipping the " + std::to_string(bytes.size() - scan.intact_bytes) +
+             " byte(s) after the last intact record");
+    return std::move(scan.records);
+}
+
+std::vector<JournalRecord> Journal::read_between(std::uint64_t after, std::uint64_t before) const {
+    std::vector<std::string> paths;
+    {
+        std::lock_guard lock(mutex_);
+        for (const auto& s : segments_)
+            if (s.first < before && (s.last == 0 || s.last > after)) paths.push_back(s.path);
+    }
+    // Records before `before` were completely written before `before` was handed out (the same
+    // lock orders them), so reading while paho's thread appends sees them whole.
+    std::vector<JournalRecord> out;
+    for (const auto& p : paths)
+        for (auto& r : read_segment(p))
+            if (r.seq > after && r.seq < before && (out.empty() || r.seq > out.back().seq)) out.push_back(std::move(r));
     return out;
 }
 
@@ -268,6 +287,7 @@ std::uint64_t Journal::append(std::string_view topic, std::string_view payload, 
     if (ok && fsync_) ok = ::fdatasync(fd_) == 0;
     if (ok) {
         segments_.back().last = seq;
+        unapplied_bytes_ += buffer_.size();
     } else {
         const int err = errno;
         const auto n = ++failures_;
@@ -283,6 +303,7 @@ void Journal::applied_through(std::uint64_t seq) {
     {
         std::lock_guard lock(mutex_);
         if (segments_.empty()) return;
+        unapplied_bytes_ = 0;
         // Only a segment that holds records is closed; an empty one simply stays current.
         if (segments_.back().last != 0) open_segment_locked(next_seq_);
         const std::size_t current = segments_.size() - 1;
@@ -310,6 +331,11 @@ std::vector<std::string> Journal::segments() const {
     std::vector<std::string> out;
     for (const auto& s : segments_) out.push_back(s.path);
     return out;
+}
+
+std::uint64_t Journal::bytes_unapplied() const {
+    std::lock_guard lock(mutex_);
+    return unapplied_bytes_;
 }
 
 std::uint64_t Journal::write_failures() const {

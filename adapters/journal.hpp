@@ -80,9 +80,16 @@ public:
     /// delete the segments whose records all lie at or before `seq`.
     void applied_through(std::uint64_t seq);
 
+    /// The records with `after` < seq < `before` that the segment files hold, in order: messages
+    /// that were journaled but whose handling was cut short (a client replaced by a reload drops
+    /// what it had not yet handed on). Damage is logged as in recover().
+    std::vector<JournalRecord> read_between(std::uint64_t after, std::uint64_t before) const;
+
     /// The segment files present, oldest first (for tests and diagnostics).
     std::vector<std::string> segments() const;
     std::uint64_t write_failures() const;
+    /// Bytes appended since the last applied_through() (or recover()): what a crash would replay.
+    std::uint64_t bytes_unapplied() const;
     const std::string& dir() const;
 
 private:
@@ -92,6 +99,8 @@ private:
         std::uint64_t last = 0;   ///< seq of the last record written to it (0: none)
     };
     void open_segment_locked(std::uint64_t first);
+    /// Every intact record of the segment at `path`; damage is logged.
+    std::vector<JournalRecord> read_segment(const std::string& path) const;
     void close_locked();
 
     std::string dir_;
@@ -101,6 +110,7 @@ private:
     int fd_ = -1;
     std::uint64_t next_seq_ = 1;
     std::uint64_t failures_ = 0;
+    std::uint64_t unapplied_bytes_ = 0;
     std::vector<Segment> segments_;  // the last one is open for appending
     std::string buffer_;             // reused encoding buffer (under mutex_)
 };

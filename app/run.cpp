@@ -42,6 +42,9 @@ constexpr double MIN_TICK_S = 0.02;        // never arm the timer for less (a du
 constexpr double IDLE_MIN_TICK_S = 1;      // a wake-up that does not move forward is retried at most 1/s
 constexpr double PRUNE_EVERY_S = 6 * 3600.0;  // retention is in days: a few passes a day are plenty
 constexpr double CHECKPOINT_EVERY_S = 300; // what the journal replays after a crash is at most this old
+// A flood (a sensor's backlog, a replay at full speed) checkpoints early, so that the journal a
+// crash would replay stays small on the disk and quick to read at start.
+constexpr std::uint64_t JOURNAL_CHECKPOINT_BYTES = 32u << 20;
 constexpr auto REJECT_LOG_EVERY = std::chrono::minutes(1);
 constexpr std::size_t REJECT_KEYS_MAX = 4096;
 constexpr auto STOP_TIMEOUT = std::chrono::seconds(5);
@@ -268,6 +271,7 @@ private:
 
     /// `now` is the arrival time the journal holds, so that a replay after a crash sees the same.
     void on_message(std::string_view topic, std::string_view payload, bool retained, UnixS now, std::uint64_t seq) {
+        if (journal_ && seq > applied_seq_ + 1) handle_skipped(seq);
         applied_seq_ = std::max(applied_seq_, seq);
         if (cfg_->homeassistant.enabled && topic == cfg_->homeassistant.status_topic) {
             if (payload == "online") schedule_announce();
@@ -283,7 +287,7 @@ private:
         publish_all(out, now);
         // A state blob written outside a checkpoint (a night closed) is committed with all the
         // others at once, so that the stored state always fits the journal position.
-        if (store_->dirty()) checkpoint(now);
+        if (store_->dirty() || (journal_ && journal_->bytes_unapplied() >= JOURNAL_CHECKPOINT_BYTES)) checkpoint(now);
         // The message may have brought a timer forward. Only a wake-up that no tick has seen yet
         // re-arms, so a flood of messages cannot keep pushing a stale one away.
         const UnixS next = pipeline_->next_wakeup();
@@ -334,6 +338,16 @@ private:
             spdlog::info("journal: {} event(s) or factor log(s) were already stored before the restart",
                          store_->skipped_duplicates());
         checkpoint(wall_now());
+    }
+
+    /// Messages journaled before `seq` but never handed to on_message (a reload replaced the
+    /// client while they were on their way) are handled now, from the journal, in order.
+    void handle_skipped(std::uint64_t seq) {
+        const auto records = journal_->read_between(applied_seq_, seq);
+        if (records.empty()) return;  // numbers without a record: their writes failed (logged)
+        spdlog::warn("journal: handling {} message(s) whose delivery was cut short (sequence {}..{})", records.size(),
+                     records.front().seq, records.back().seq);
+        for (const auto& r : records) on_message(r.topic, r.payload, r.retained, r.arrival, r.seq);
     }
 
     void schedule_announce() {

@@ -197,6 +197,23 @@ TEST_CASE("journal: append, recover after the applied position, rotate and drop 
     CHECK(log.lines.empty());
 }
 
+TEST_CASE("journal: records whose handling was cut short are read back by sequence", "[journal]") {
+    TempDir tmp;
+    Logged log;
+    Journal j(tmp.file("journal"), false, log.sink());
+    j.recover(0);
+    for (int i = 1; i <= 5; ++i) j.append("t", "p" + std::to_string(i), false, i);
+    j.applied_through(2);  // a checkpoint covering 1..2; 3..5 stay in the closed segment
+    j.append("t", "p6", false, 6);
+    const auto between = j.read_between(2, 6);
+    REQUIRE(between.size() == 3);
+    CHECK(between.front().payload == "p3");
+    CHECK(between.back().seq == 5);
+    CHECK(j.read_between(5, 7).size() == 1);
+    CHECK(j.read_between(6, 7).empty());
+    CHECK(log.lines.empty());
+}
+
 TEST_CASE("journal: a damaged tail on disk is logged and skipped; the next segment starts clean", "[journal][hostile]") {
     TempDir tmp;
     const std::string dir = tmp.file("journal");
