@@ -39,32 +39,39 @@ std::optional<std::size_t> find_run(const std::vector<score::State>& states, std
     return std::nullopt;
 }
 
-UnixS onset_after_sleep_starts(UnixS onset, UnixS settle_from, std::vector<UnixS> twitch_starts, const NightParams& p) {
-    std::sort(twitch_starts.begin(), twitch_starts.end());
+namespace {
+/// Stragglers and bursts after the onset window has closed, chained (see onset_after_sleep_starts).
+UnixS chain_sleep_starts(UnixS onset, UnixS latest, const std::vector<UnixS>& sorted, const NightParams& p) {
     const double gap_s = p.onset_twitch_gap_min * 60, burst_s = p.onset_burst_gap_min * 60;
-    const UnixS latest = settle_from + p.onset_settle_max_min * 60;
-    // Once the onset sits on a sleep start, the rest of its burst belongs to it.
-    bool anchored = std::find(twitch_starts.begin(), twitch_starts.end(), onset) != twitch_starts.end();
-    for (std::size_t i = 0; i < twitch_starts.size(); ++i) {
-        const UnixS t = twitch_starts[i];
-        if (t <= onset || t > latest) continue;
+    for (std::size_t i = 0; i < sorted.size(); ++i) {
+        const UnixS t = sorted[i];
         const UnixS window_end = onset + p.onset_window_after_min * 60;
+        if (t <= window_end || t > latest) continue;
+        const bool straggler = gap_s > 0 && t - window_end <= gap_s;
         // A lone twitch far from the window may be a sleep start of the night or a misread
         // movement; two in a row are the transition.
-        const bool burst = burst_s > 0 && i + 1 < twitch_starts.size() && twitch_starts[i + 1] - t <= burst_s;
-        if (t <= window_end) {
-            // Still minutes before the burst were lying awake: they must not pull the onset earlier.
-            if (burst && !anchored) {
-                onset = t;
-                anchored = true;
-            }
-            continue;
-        }
-        const bool straggler = gap_s > 0 && t - window_end <= gap_s;
-        if (straggler || burst) {
-            onset = t;
-            anchored = true;
-        }
+        const bool burst = burst_s > 0 && i + 1 < sorted.size() && sorted[i + 1] - t <= burst_s;
+        if (straggler || burst) onset = t;
+    }
+    return onset;
+}
+}  // namespace
+
+UnixS onset_after_sleep_starts(UnixS onset, UnixS settle_from, std::vector<UnixS> twitch_starts, const NightParams& p) {
+    std::sort(twitch_starts.begin(), twitch_starts.end());
+    const UnixS latest = settle_from + p.onset_settle_max_min * 60;
+    const UnixS chained = chain_sleep_starts(onset, latest, twitch_starts, p);
+    // Once the onset sits on a sleep start (moved before, or by the chain just now), the rest of its
+    // burst belongs to it.
+    if (chained != onset || std::find(twitch_starts.begin(), twitch_starts.end(), onset) != twitch_starts.end())
+        return chained;
+    // Still minutes before a burst inside the window were lying awake: they must not pull the onset
+    // earlier than the burst's first twitch.
+    const double burst_s = p.onset_burst_gap_min * 60;
+    for (std::size_t i = 0; burst_s > 0 && i + 1 < twitch_starts.size(); ++i) {
+        const UnixS t = twitch_starts[i];
+        if (t <= onset || t > latest || t > onset + p.onset_window_after_min * 60) continue;
+        if (twitch_starts[i + 1] - t <= burst_s) return chain_sleep_starts(t, latest, twitch_starts, p);
     }
     return onset;
 }

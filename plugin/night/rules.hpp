@@ -44,16 +44,16 @@ std::optional<std::size_t> find_run(const std::vector<score::State>& states, std
 
 /// Sleep starts (hypnic jerks) come at the wake-to-sleep transition and in the first minutes after
 /// it, so twitches after an onset found from still minutes (which can come while the sleeper is
-/// still lying awake) show where the transition really was. Walks `twitch_starts` (s, any order) in
-/// time order, considering those after `onset` and no later than `onset_settle_max_min` after
-/// `settle_from` (s), so that sleep starts deep in the night never move it:
-///  - a burst (the next twitch follows within `onset_burst_gap_min`) moves the onset to its first
-///    twitch, however long the stillness before it; inside the onset window only while the onset
-///    does not already sit on a twitch, so the rest of a burst does not walk it on;
-///  - after the window (`onset` + `onset_window_after_min`) has closed, a twitch within
-///    `onset_twitch_gap_min` of the window's end (a straggler of the transition) moves the onset to
-///    it; such moves chain.
-/// The result is never earlier than `onset`; a gap setting of 0 turns that part off.
+/// still lying awake) show where the transition really was. Considers the `twitch_starts` (s, any
+/// order) after `onset` and no later than `onset_settle_max_min` after `settle_from` (s), so that
+/// sleep starts deep in the night never move it:
+///  1. after the window (`onset` + `onset_window_after_min`) has closed, a twitch moves the onset to
+///     its own start when it comes within `onset_twitch_gap_min` of the window's end (a straggler of
+///     the transition) or the next twitch follows within `onset_burst_gap_min` (a burst: the
+///     transition itself, however long the stillness before it); such moves chain, in time order;
+///  2. when that moved nothing and the onset does not already sit on a twitch, the first burst inside
+///     the window moves the onset to its first twitch, and step 1 runs again from there.
+/// The result is never earlier than `onset`, nor than step 1 alone; a gap of 0 turns its part off.
 UnixS onset_after_sleep_starts(UnixS onset, UnixS settle_from, std::vector<UnixS> twitch_starts, const NightParams& p);
 
 /// True when `own` is the partner's movement felt through the mattress: it starts while a partner

@@ -110,6 +110,9 @@ TEST_CASE("sleep starts: a burst inside the window moves the onset to its first 
     CHECK(onset_after_sleep_starts(onset, lo, burst, p) == at(22, 12, 30));
     // Called again with the onset on the burst (as the tracker does on each new twitch): unchanged.
     CHECK(onset_after_sleep_starts(at(22, 12, 30), lo, burst, p) == at(22, 12, 30));
+    // A burst that runs on past the window: its stragglers move the onset first, and anchoring on
+    // the burst's start never makes the result earlier than they do.
+    CHECK(onset_after_sleep_starts(onset, lo, {at(22, 13), at(22, 14), at(22, 17), at(22, 19)}, p) == at(22, 17));
     // A burst before the onset (still restless after it) never pulls the onset earlier.
     CHECK(onset_after_sleep_starts(onset, lo, {at(22, 8), at(22, 9)}, p) == onset);
     p.onset_burst_gap_min = 0;
