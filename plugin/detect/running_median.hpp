@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 #include "plugin/detect/state_text.hpp"
@@ -97,12 +98,60 @@ private:
 
 /// The element at index size/2 of `v` in ascending order (the upper median of an even count),
 /// 0 for an empty buffer. Reorders `v`; the buffer is the caller's, so repeated calls allocate
-/// nothing.
+/// nothing. `v` must not hold NaN. The value is the order statistic, the same whatever the
+/// selection method (only +0 and -0, which compare equal, could come back either way).
 inline double median_of(std::vector<double>& v) {
     if (v.empty()) return 0;
-    const auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
-    std::nth_element(v.begin(), mid, v.end());
-    return *mid;
+    double* const d = v.data();
+    const std::size_t k = v.size() / 2;
+    std::size_t lo = 0;
+    std::size_t hi = v.size();
+    // Quickselect with a branch-free partition: the detector calls this several times a second
+    // per sleeper on a hundred noisy values, where std::nth_element's partition mispredicts on
+    // almost every comparison. A pathological input (many equal values) is handed to
+    // std::nth_element after a bounded number of rounds, so the cost stays O(n log n) at worst.
+    for (int round = 0; hi - lo > 16; ++round) {
+        if (round == 64) {
+            std::nth_element(d + lo, d + k, d + hi);
+            return d[k];
+        }
+        // Median of the first, middle and last values as the pivot, moved to the front.
+        const std::size_t mid = lo + (hi - lo) / 2;
+        double a = d[lo], b = d[mid], c = d[hi - 1];
+        if (b < a) std::swap(a, b);
+        if (c < b) {
+            std::swap(b, c);
+            if (b < a) std::swap(a, b);
+        }
+        d[lo] = b;
+        d[mid] = a;
+        d[hi - 1] = c;
+        const double pivot = b;
+        // [lo + 1, store) < pivot <= [store, i): every element is swapped, and the smaller ones
+        // advance the boundary.
+        std::size_t store = lo + 1;
+        for (std::size_t i = lo + 1; i < hi; ++i) {
+            const double x = d[i];
+            d[i] = d[store];
+            d[store] = x;
+            store += x < pivot ? 1 : 0;
+        }
+        const std::size_t at = store - 1;
+        std::swap(d[lo], d[at]);
+        if (k == at) return d[at];
+        if (k < at)
+            hi = at;
+        else
+            lo = store;
+    }
+    // A short range: insertion sort it.
+    for (std::size_t i = lo + 1; i < hi; ++i) {
+        const double x = d[i];
+        std::size_t j = i;
+        for (; j > lo && d[j - 1] > x; --j) d[j] = d[j - 1];
+        d[j] = x;
+    }
+    return d[k];
 }
 
 }  // namespace hypnic

@@ -163,15 +163,35 @@ TEST_CASE("running median refuses a checkpoint of another window size", "[runnin
 TEST_CASE("median_of is the order statistic at size/2", "[running_median]") {
     std::vector<double> empty;
     CHECK(median_of(empty) == 0);
-    std::mt19937_64 rng(11);
-    std::uniform_int_distribution<int> len(1, 300);
-    std::uniform_int_distribution<int> level(0, 9);
-    for (int round = 0; round < 200; ++round) {
-        std::vector<double> v(static_cast<std::size_t>(len(rng)));
-        for (double& q : v) q = round % 2 == 0 ? level(rng) * 0.25 : std::ldexp(1.0, level(rng) * 100 - 500);
+    const auto check = [](std::vector<double> v, const std::string& what) {
         std::vector<double> ref = v;
         std::sort(ref.begin(), ref.end());
-        INFO("round " << round << ", size " << v.size());
-        CHECK(median_of(v) == ref[ref.size() / 2]);
+        INFO(what << ", size " << v.size());
+        REQUIRE(median_of(v) == ref[ref.size() / 2]);
+        // Only reordered: the same values are still there.
+        std::sort(v.begin(), v.end());
+        REQUIRE(v == ref);
+    };
+    std::mt19937_64 rng(11);
+    std::uniform_int_distribution<int> level(0, 9);
+    std::lognormal_distribution<double> envelope(-5, 0.5);
+    for (std::size_t n : {1, 2, 3, 16, 17, 18, 33, 60, 100, 101, 257, 1000, 5000}) {
+        std::vector<double> v(n);
+        for (double& q : v) q = envelope(rng);
+        check(v, "noise");
+        for (double& q : v) q = level(rng) * 0.25;
+        check(v, "few distinct values");
+        for (double& q : v) q = std::ldexp(1.0, level(rng) * 100 - 500);
+        check(v, "huge and tiny magnitudes");
+        std::fill(v.begin(), v.end(), 0.5);
+        check(v, "constant");  // every round removes only the pivot: the bounded fallback
+        for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<double>(i);
+        check(v, "ascending");
+        std::reverse(v.begin(), v.end());
+        check(v, "descending");
+        for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<double>(std::min(i, n - i));
+        check(v, "organ pipe");
+        for (std::size_t i = 0; i < n; ++i) v[i] = i % 2 == 0 ? std::numeric_limits<double>::max() : -std::numeric_limits<double>::max();
+        check(v, "alternating extremes");
     }
 }
