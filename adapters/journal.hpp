@@ -42,6 +42,9 @@ struct JournalScan {
     std::size_t intact_bytes = 0;        ///< bytes up to the end of the last intact record (header included)
 };
 
+/// CRC-32 as zlib and Ethernet compute it (IEEE 802.3; "123456789" gives 0xCBF43926).
+std::uint32_t journal_crc32(std::string_view bytes);
+
 /// Decodes a segment's bytes (segment header included). Stops at the first record that is torn,
 /// fails its CRC, has a wrong magic or an absurd length, and says so in `damage`; never throws.
 JournalScan decode_journal_segment(std::string_view bytes, const std::string& where);

@@ -14,21 +14,11 @@
 #include "tests/adapters/test_store_util.hpp"
 
 using namespace hypnic;
+using hypnic::test::read_bytes;
 using hypnic::test::TempDir;
+using hypnic::test::write_bytes;
 
 namespace {
-
-std::string read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-void write_file(const std::string& path, const std::string& bytes) {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << bytes;
-}
 
 struct Logged {
     std::vector<std::string> lines;
@@ -70,6 +60,20 @@ TEST_CASE("journal: records round-trip bit for bit, binary payloads and NaN time
         CHECK(scan.records[i].topic == in[i].topic);
         CHECK(scan.records[i].payload == in[i].payload);
     }
+}
+
+TEST_CASE("journal: the CRC-32 is the IEEE one, for every length and alignment", "[journal]") {
+    CHECK(journal_crc32("123456789") == 0xCBF43926u);
+    CHECK(journal_crc32("") == 0u);
+    std::mt19937 rng(32);
+    std::string bytes(300, '\0');
+    for (auto& c : bytes) c = static_cast<char>(rng());
+    for (std::size_t from = 0; from < 9; ++from)
+        for (std::size_t len = 0; from + len <= bytes.size(); len += 7) {
+            boost::crc_32_type reference;
+            reference.process_bytes(bytes.data() + from, len);
+            REQUIRE(journal_crc32(std::string_view(bytes).substr(from, len)) == reference.checksum());
+        }
 }
 
 TEST_CASE("journal: a torn last record is skipped and named, the records before it are kept", "[journal][hostile]") {
@@ -184,7 +188,7 @@ TEST_CASE("journal: append, recover after the applied position, rotate and drop 
         j.applied_through(4);
         const auto left = j.segments();
         REQUIRE(left.size() == 1);  // only the fresh, empty segment
-        CHECK(decode_journal_segment(read_file(left[0]), left[0]).records.empty());
+        CHECK(decode_journal_segment(read_bytes(left[0]), left[0]).records.empty());
         std::size_t files = 0;
         for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir)) ++files;
         CHECK(files == 1);
@@ -229,8 +233,8 @@ TEST_CASE("journal: a damaged tail on disk is logged and skipped; the next segme
         std::ofstream(j.segments()[0], std::ios::binary | std::ios::app) << torn;
     }
     // A stray file of another kind in the directory is ignored.
-    write_file(dir + "/notes.txt", "not a segment");
-    write_file(dir + "/journal-0000000000000000000x.hjl", "bad name");
+    write_bytes(dir + "/notes.txt", "not a segment");
+    write_bytes(dir + "/journal-0000000000000000000x.hjl", "bad name");
     Journal j(dir, false, log.sink());
     const auto recs = j.recover(0);
     REQUIRE(recs.size() == 2);
@@ -244,7 +248,7 @@ TEST_CASE("journal: a damaged tail on disk is logged and skipped; the next segme
 
 TEST_CASE("journal: a directory that cannot be made is a clear error", "[journal][hostile]") {
     TempDir tmp;
-    write_file(tmp.file("file"), "x");
+    write_bytes(tmp.file("file"), "x");
     CHECK_THROWS_WITH(Journal(tmp.file("file") + "/journal", false, {}), Catch::Contains("cannot create"));
 }
 
