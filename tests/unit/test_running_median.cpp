@@ -71,6 +71,19 @@ void check_against_naive(std::size_t window, std::size_t n, const std::function<
 
 const std::vector<std::size_t> WINDOWS{1, 2, 3, 4, 5, 9, 51, 101, 201};
 
+/// `from` saved to a checkpoint and loaded into a median reset to `window` × `fill`; `ok` says
+/// whether the checkpoint was accepted.
+RunningMedian reloaded(const RunningMedian& from, std::size_t window, double fill, bool& ok) {
+    state_text::Writer w;
+    from.save(w);
+    RunningMedian to;
+    to.reset(window, fill);
+    state_text::Reader r(w.str());
+    to.load(r);
+    ok = r.ok();
+    return to;
+}
+
 }  // namespace
 
 TEST_CASE("running median equals the naive one on random noise", "[running_median]") {
@@ -127,13 +140,9 @@ TEST_CASE("running median continues identically after a checkpoint", "[running_m
     RunningMedian a;
     a.reset(101, 0.5);
     for (int i = 0; i < 333; ++i) a.push(g(rng));
-    state_text::Writer w;
-    a.save(w);
-    RunningMedian b;
-    b.reset(101, 0);
-    state_text::Reader r(w.str());
-    b.load(r);
-    REQUIRE(r.ok());
+    bool ok = false;
+    RunningMedian b = reloaded(a, 101, 0, ok);
+    REQUIRE(ok);
     for (int i = 0; i < 1000; ++i) {
         const double x = g(rng);
         a.push(x);
@@ -146,13 +155,9 @@ TEST_CASE("running median continues identically after a checkpoint", "[running_m
 TEST_CASE("running median refuses a checkpoint of another window size", "[running_median]") {
     RunningMedian a;
     a.reset(5, 1.0);
-    state_text::Writer w;
-    a.save(w);
-    RunningMedian b;
-    b.reset(7, 2.0);
-    state_text::Reader r(w.str());
-    b.load(r);
-    CHECK_FALSE(r.ok());
+    bool ok = true;
+    RunningMedian b = reloaded(a, 7, 2.0, ok);
+    CHECK_FALSE(ok);
     // Unchanged: still the window it was reset to.
     CHECK(b.size() == 7);
     CHECK(b.median() == 2.0);
