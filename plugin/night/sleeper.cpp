@@ -202,17 +202,25 @@ struct SleeperNight::Impl {
     }
 
     /// Sleep starts come at the wake-to-sleep transition and in the first minutes after it: the
-    /// onset follows the night's twitches by onset_after_sleep_starts (rules.hpp), over the twitches
-    /// recorded so far plus `extra` (one being published). Moves the onset only later.
+    /// onset follows the night's twitches by onset_after_sleep_starts (rules.hpp), always from the
+    /// onset the still minutes gave (the first `asleep` phase) over every twitch recorded so far plus
+    /// `extra` (one being published), so that the result does not depend on when each twitch was
+    /// published. Twitches arrive in time order, so the onset only moves later.
     void follow_sleep_starts(std::optional<UnixS> extra = std::nullopt) {
         if (!night || !night->onset) return;
         auto& n = *night;
+        UnixS still_onset = *n.onset;
+        for (const auto& [t, ph] : n.phases)
+            if (ph == Phase::asleep) {
+                still_onset = t;
+                break;
+            }
         std::vector<UnixS> starts;
         for (const auto& e : n.events)
-            if (e.type == MovementType::twitch && e.start >= *n.onset) starts.push_back(e.start);
-        if (extra && *extra >= *n.onset) starts.push_back(*extra);
+            if (e.type == MovementType::twitch && e.start > still_onset) starts.push_back(e.start);
+        if (extra && *extra > still_onset) starts.push_back(*extra);
         const auto ws = window_start();
-        n.onset = onset_after_sleep_starts(*n.onset, ws ? *ws : n.in_bed, std::move(starts), p.night);
+        n.onset = onset_after_sleep_starts(still_onset, ws ? *ws : n.in_bed, std::move(starts), p.night);
     }
 
     bool in_window(UnixS t) const {

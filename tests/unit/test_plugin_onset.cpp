@@ -81,3 +81,14 @@ TEST_CASE("a lone twitch long after a premature onset is not a burst and moves n
     CHECK(s.onset_twitches == 0);
     CHECK(s.twitches == 2);
 }
+
+TEST_CASE("the onset after sleep starts does not depend on when each twitch was published", "[plugin][night]") {
+    // Still from lights-out: the onset from still minutes is 22:10 (window to 22:15), found at about
+    // 22:17, after the burst at 22:12 but before the twitch at 22:16:55. That twitch is a straggler of
+    // the still-minutes onset, so the onset is there, as if every twitch had been known at once,
+    // and not at the burst's first twitch (whose window would have held it).
+    const NightSummary s = night_with_twitches({at(22, 12, 0), at(22, 13, 0), at(22, 16, 55)}, at(22, 5));
+    REQUIRE(s.sleep_onset);
+    CHECK(std::abs(*s.sleep_onset - at(22, 16, 55)) <= 2);
+    CHECK(s.onset_twitches == 3);
+}
