@@ -294,6 +294,7 @@ void Journal::open_segment_locked(std::uint64_t first) {
         if (log_) log_("journal: cannot create '" + path + "' (" + std::strerror(errno) + "): messages are not journaled");
         return;
     }
+    segment_bytes_ = JOURNAL_SEGMENT_MAGIC.size();
     if (!write_all(fd_, JOURNAL_SEGMENT_MAGIC.data(), JOURNAL_SEGMENT_MAGIC.size())) {
         ++failures_;
         if (log_) log_("journal: cannot write '" + path + "' (" + std::strerror(errno) + ")");
@@ -319,12 +320,16 @@ std::uint64_t Journal::append(std::string_view topic, std::string_view payload, 
     if (ok) {
         segments_.back().last = seq;
         unapplied_bytes_ += buffer_.size();
+        segment_bytes_ += buffer_.size();
     } else {
         const int err = errno;
         const auto n = ++failures_;
         if (log_ && (n & (n - 1)) == 0)
             log_("journal: writing record " + std::to_string(seq) + " to '" + segments_.back().path + "' failed (" +
                  std::strerror(err) + "); " + std::to_string(n) + " failure(s) so far");
+        // Part of the record may be in the file: cut it off, so that later records do not sit
+        // behind a torn one (which ends the reading of a segment).
+        if (::ftruncate(fd_, static_cast<off_t>(segment_bytes_)) != 0) open_segment_locked(next_seq_);
     }
     return seq;
 }

@@ -114,6 +114,7 @@ private:
     std::uint64_t next_seq_ = 1;
     std::uint64_t failures_ = 0;
     std::uint64_t unapplied_bytes_ = 0;
+    std::uint64_t segment_bytes_ = 0;  // size of the open segment after its last whole record
     std::vector<Segment> segments_;  // the last one is open for appending
     std::string buffer_;             // reused encoding buffer (under mutex_)
 };

@@ -3,7 +3,10 @@
 
 #include <boost/crc.hpp>
 
+#include <sys/resource.h>
+
 #include <cmath>
+#include <csignal>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -244,6 +247,34 @@ TEST_CASE("journal: a damaged tail on disk is logged and skipped; the next segme
     CHECK(j.append("c", "3 again", false, 3) == 3);
     j.applied_through(3);
     CHECK(j.segments().size() == 1);
+}
+
+TEST_CASE("journal: a write that fails half way (file size limit) is cut off; later records stay readable",
+          "[journal][hostile]") {
+    TempDir tmp;
+    Logged log;
+    const std::string dir = tmp.file("journal");
+    Journal j(dir, false, log.sink());
+    j.recover(0);
+    const std::string payload(1000, 'p');
+    rlimit old{};
+    REQUIRE(::getrlimit(RLIMIT_FSIZE, &old) == 0);
+    const auto old_handler = std::signal(SIGXFSZ, SIG_IGN);  // a failed write, not a killed process
+    rlimit small = old;
+    small.rlim_cur = 2500;  // room for two records, and half of a third
+    REQUIRE(::setrlimit(RLIMIT_FSIZE, &small) == 0);
+    for (int i = 0; i < 3; ++i) j.append("t", payload, false, i);
+    ::setrlimit(RLIMIT_FSIZE, &old);
+    std::signal(SIGXFSZ, old_handler);
+    CHECK(j.write_failures() == 1);
+    CHECK(log.contains("writing record 3"));
+    CHECK(j.append("t", "after", false, 4) == 4);
+    const std::string seg = j.segments().back();
+    const auto scan = decode_journal_segment(read_bytes(seg), seg);
+    CHECK_FALSE(scan.damage);
+    REQUIRE(scan.records.size() == 3);
+    CHECK(scan.records[2].seq == 4);
+    CHECK(scan.records[2].payload == "after");
 }
 
 TEST_CASE("journal: a directory that cannot be made is a clear error", "[journal][hostile]") {
