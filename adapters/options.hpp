@@ -55,12 +55,12 @@ struct HomeAssistantOptions {
 struct StoreOptions {
     std::string path;          ///< database file; empty: <state_dir>/hypnic.db
     int retention_days = 365;  ///< movement events older than this many days are deleted; 0 keeps all
-};
     /// Journal every received message to <state_dir>/journal/ before handling it, so that a crash
     /// (kill -9) loses nothing since the last checkpoint (docs/reliability.md).
     bool journal = true;
     /// fdatasync each journal record: a power cut then loses nothing either, at one disk flush per message.
     bool journal_fsync = false;
+};
 
 struct LogOptions {
     std::string level = "info";  ///< trace | debug | info | warn | error
