@@ -42,8 +42,13 @@ web::Handler make_web_handler(WebSources src) {
             src.night_so_far ? src.night_so_far(sleeper->id) : std::optional<NightSoFar>();
         const report::NightData night = report::tonight(history, sleeper->id, sleeper->night, zone, now, so_far);
         const std::string version = report::night_version(night);
-        if (poll)
-            return web::Response{200, "application/json", report::poll_json(version, night.open ? "open" : "closed", now, zone)};
+        if (poll) {
+            // The phase now while the night is open (the core knows it), "open" before the core has
+            // one, "closed" once the night is closed.
+            const std::string_view phase =
+                !night.open ? std::string_view("closed") : night.phase_now ? to_string(*night.phase_now) : std::string_view("open");
+            return web::Response{200, "application/json", report::poll_json(version, phase, now, zone)};
+        }
         if (svg) return web::Response{200, "image/svg+xml", report::night_svg(night, zone)};
 
         report::ReportData d;

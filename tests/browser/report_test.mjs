@@ -297,6 +297,10 @@ async function main() {
         const now = await page.locator('[id$="phase-now"]').textContent();
         // Asleep at 02:xx in almost every simulated night, but a night may hold a wake spell then.
         check(/^(asleep|waking|out of bed) since \d\d:\d\d$/.test(now), `ingress ${entry}: the phase now (${now})`);
+        // The poll endpoint names the same phase (underscores for spaces), so a dashboard can read it.
+        const polled = await (await fetch(`${base}api/night.json`)).json();
+        check(polled.phase === now.replace(/ since .*$/, '').replace(/ /g, '_'),
+          `ingress ${entry}: api/night.json names the phase now (${polled.phase})`);
         const polls = proxy.seen.forwarded.filter((p) => p.startsWith('/api/night.json')).length;
         await sleep(4500);  // refresh_s: 2, so at least two polls through the proxy
         check(proxy.seen.forwarded.filter((p) => p.startsWith('/api/night.json')).length >= polls + 2,
