@@ -89,8 +89,8 @@ std::size_t column_of(const std::string& line, std::string_view key) {
 // The plain valid line, read with simdjson On-Demand: exactly the fields "ts" (a number), "topic"
 // (a non-empty string) and one of "payload" (a string) or "payload_b64" (valid base64), each once,
 // in any order, nothing after the object. False on anything else, and the line then goes to the
-// complete Boost.JSON reader below, so every error message stays that reader's. Numbers are typed
-// as Boost.JSON types them (fastjson::number_as_boost).
+// complete Boost.JSON reader below, so every error message stays that reader's. The time stamp
+// is read by fastjson::parse_number (typed as Boost.JSON types it, correctly rounded).
 bool read_plain_line(fastjson::od::parser& parser, std::string& text, CaptureLine& line) {
     namespace od = fastjson::od;
     od::document doc;
@@ -105,7 +105,7 @@ bool read_plain_line(fastjson::od::parser& parser, std::string& text, CaptureLin
         od::value v;
         if (field.value().get(v) != simdjson::SUCCESS) return false;
         if (key == "ts") {
-            if (have_ts || !fastjson::number_as_boost(v, t)) return false;
+            if (have_ts || !fastjson::number(v, t)) return false;
             have_ts = true;
         } else if (key == "topic") {
             std::string_view topic;

@@ -96,10 +96,10 @@ DecodeResult decode_accel_checked(const SensorSpec& spec, std::string_view paylo
 }
 // The fast path: simdjson On-Demand straight into the samples, no tree. It accepts only the
 // plain, valid shape of a batch (the fields t0, hz, xyz, unit, each at most once, rows of exactly
-// 3 numbers, nothing after the object); on anything else it gives up and the complete decoder
-// above runs instead, so every error stays exactly the complete decoder's. Numbers are typed as
-// Boost.JSON types them (fastjson::number_as_boost); then converted the same way (to double,
-// times the unit's scale, to float).
+// 3 short numbers, nothing after the object); on anything else it gives up and the complete
+// decoder above runs instead, so every error stays exactly the complete decoder's. Numbers are
+// typed as Boost.JSON types them and correctly rounded (fastjson::parse_number), then
+// converted the same way (to double, times the unit's scale, to float).
 struct FastScratch {
     fastjson::PaddedText text;
     fastjson::od::parser parser;
@@ -146,7 +146,7 @@ std::optional<AccelBatch> decode_accel_fast(const SensorSpec& spec, std::string_
         if (key == "t0" || key == "hz") {
             std::optional<double>& slot = key == "t0" ? t0 : hz;
             double d = 0;
-            if (slot || !fastjson::number_as_boost(v, d)) return std::nullopt;
+            if (slot || !fastjson::number(v, d)) return std::nullopt;
             slot = d;
         } else if (key == "unit") {
             std::string_view u;
@@ -161,8 +161,10 @@ std::optional<AccelBatch> decode_accel_fast(const SensorSpec& spec, std::string_
                 if (row_value.get_array().get(row) != simdjson::SUCCESS || rows == MAX_SAMPLES) return std::nullopt;
                 std::size_t n = 0;
                 for (auto x : row) {
+                    od::value xv;
                     double d = 0;
-                    if (n == 3 || !fastjson::number_as_boost(x, d)) return std::nullopt;
+                    if (n == 3 || x.get(xv) != simdjson::SUCCESS) return std::nullopt;
+                    if (!fastjson::number(xv, d)) return std::nullopt;
                     s.values.push_back(d);
                     ++n;
                 }
