@@ -1,4 +1,4 @@
-// Captured accel batches: the decoder's simdjson fast path against a plain tree-walking reference and against its complete decoder, value for value and bit for bit.
+// Captured accel batches: the decoder's event-parser fast path against a plain tree-walking reference and against its complete decoder, value for value and bit for bit.
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 
@@ -149,7 +149,7 @@ TEST_CASE("accel batches the fast path refuses still get the complete decoder's 
 
 namespace {
 
-// decode_payload (simdjson fast path first) against the complete decoder alone: the same failure
+// decode_payload (the event-parser fast path first) against the complete decoder alone: the same failure
 // reason and text, or the same batch bit for bit.
 void check_paths_agree(const std::string& payload, const SensorSpec& spec) {
     INFO(payload.substr(0, 300));
@@ -201,9 +201,9 @@ TEST_CASE("accel fast path and complete decoder agree on mutated batches", "[cap
 }
 
 TEST_CASE("accel fast path: long and extreme numbers get the complete decoder's value", "[capture][accel]") {
-    // simdjson 3.0.1 reads some decimals of more than 19 digits wrongly (this first one as
-    // 0.000129); such numbers, like 0e400 (NaN to Boost.JSON 1.81, refused), are left to the
-    // complete decoder.
+    // Numbers of more than 19 digits (simdjson 3.0.1 misreads this first one as 0.000129) and a
+    // zero with a huge exponent (NaN to Boost.JSON 1.81, refused) read as the complete decoder
+    // reads them.
     SensorSpec spec;
     spec.kind = SensorKind::accel;
     spec.format = "hypnic";
