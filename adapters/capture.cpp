@@ -150,6 +150,7 @@ CaptureReader::~CaptureReader() = default;
 
 CaptureReader::Status CaptureReader::next(CaptureLine& line, std::string& error) {
     std::streambuf* sb = in_.rdbuf();
+    release_if_huge();  // after a huge line, good or bad
     for (;;) {
         buf_.clear();
         bool any = false;

@@ -1,4 +1,4 @@
-// simdjson On-Demand helpers shared by the capture reader and the accel decoder's fast path.
+// simdjson On-Demand helpers for the capture reader's fast path: padding, the end of a document, numbers.
 #pragma once
 
 #include <simdjson.h>
@@ -7,38 +7,12 @@
 #include <cstddef>
 #include <system_error>
 #include <cstdint>
-#include <limits>
 #include <string>
 #include <string_view>
 
 namespace hypnic::fastjson {
 
 namespace od = simdjson::ondemand;
-
-/// A reusable copy of one JSON text with SIMDJSON_PADDING readable bytes after it, as simdjson
-/// requires. The storage grows to the largest text seen and is reused, so a stream of texts of
-/// similar size costs no allocation per text; `release()` gives a huge one back.
-class PaddedText {
-public:
-    /// Copies `text` in and returns a view of the copy; `capacity()` then covers the padding.
-    std::string_view assign(std::string_view text) {
-        buf_.reserve(text.size() + simdjson::SIMDJSON_PADDING);
-        buf_.assign(text.data(), text.size());
-        return buf_;
-    }
-    /// Starts On-Demand parsing of the text last assigned.
-    simdjson::simdjson_result<od::document> iterate(od::parser& parser) {
-        return parser.iterate(buf_.data(), buf_.size(), buf_.capacity());
-    }
-    std::size_t capacity() const { return buf_.capacity(); }
-    void release() {
-        buf_.clear();
-        buf_.shrink_to_fit();
-    }
-
-private:
-    std::string buf_;
-};
 
 /// Starts On-Demand parsing of `text` in place, first making room for the padding after it
 /// (a reserve: no copy once the string has grown to its working size).
