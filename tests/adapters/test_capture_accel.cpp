@@ -12,6 +12,7 @@
 #include "adapters/decoders/accel_hypnic.hpp"
 #include "adapters/decoders/decoder.hpp"
 #include "adapters/decoders/registry.hpp"
+#include "test_capture_support.hpp"
 
 using namespace hypnic;
 
@@ -184,18 +185,9 @@ TEST_CASE("accel fast path and complete decoder agree on mutated batches", "[cap
         R"({"hz": 50, "unit": "m/s2", "xyz": [[0.1, -0.2, 9.81], [0.12, -0.19, 9.8]]})",
         R"({"xyz":[[1e-3,-2E-3,1]],"hz":25.5,"t0":1795649850})",
     };
-    const std::string alphabet = "{}[]\",:\\0123456789.eE+-tfnul \t\x01\xc3\xa9\xff";
     for (int round = 0; round < 20000; ++round) {
         std::string p = seeds[rng() % seeds.size()];
-        const int edits = 1 + static_cast<int>(rng() % 3);
-        for (int e = 0; e < edits && !p.empty(); ++e) {
-            const std::size_t at = rng() % p.size();
-            switch (rng() % 3) {
-                case 0: p[at] = alphabet[rng() % alphabet.size()]; break;
-                case 1: p.erase(at, 1 + rng() % 3); break;
-                default: p.insert(at, 1, alphabet[rng() % alphabet.size()]); break;
-            }
-        }
+        test::mutate(p, 1 + static_cast<int>(rng() % 3), rng);
         check_paths_agree(p, spec);
     }
 }

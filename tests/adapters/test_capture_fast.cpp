@@ -6,41 +6,20 @@
 #include <cstdlib>
 #include <cstring>
 #include <random>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "adapters/capture.hpp"
+#include "test_capture_support.hpp"
 
 using namespace hypnic;
 using namespace std::string_literals;
 
 namespace {
 
-struct Outcome {
-    std::vector<CaptureReader::Status> status;
-    std::vector<CaptureLine> good;
-    std::vector<std::string> errors;
-};
+using Outcome = test::CaptureRead;
 
-Outcome read_all(const std::string& text, bool fast) {
-    std::istringstream in(text);
-    CaptureReader r(in, "night.jsonl");
-    r.use_fast_path(fast);
-    Outcome out;
-    CaptureLine line;
-    std::string err;
-    for (;;) {
-        const auto st = r.next(line, err);
-        if (st == CaptureReader::Status::end) break;
-        out.status.push_back(st);
-        if (st == CaptureReader::Status::ok)
-            out.good.push_back(line);
-        else
-            out.errors.push_back(err);
-    }
-    return out;
-}
+Outcome read_all(const std::string& text, bool fast) { return test::read_capture(text, fast); }
 
 std::uint64_t bits(double x) {
     std::uint64_t b = 0;
@@ -156,19 +135,10 @@ TEST_CASE("fast capture lines: random and mutated lines read as the complete rea
         R"({"payload":"ON","ts":1764104525.123456,"topic":"bed/alex/presence"})",
         R"({"ts": 1.5e9, "topic": "t\u00e9", "payload": "caf\u00e9 \\ \""})",
     };
-    const std::string alphabet = "{}[]\",:\\0123456789.eE+-tfnul \t\x01\x7f\xc3\xa9\xff";
     std::string text;
     for (int round = 0; round < 20000; ++round) {
         std::string line = seeds[rng() % seeds.size()];
-        const int edits = static_cast<int>(rng() % 4);
-        for (int e = 0; e < edits && !line.empty(); ++e) {
-            const std::size_t at = rng() % line.size();
-            switch (rng() % 3) {
-                case 0: line[at] = alphabet[rng() % alphabet.size()]; break;
-                case 1: line.erase(at, 1 + rng() % 3); break;
-                default: line.insert(at, 1, alphabet[rng() % alphabet.size()]); break;
-            }
-        }
+        test::mutate(line, static_cast<int>(rng() % 4), rng);
         text += line;
         text += '\n';
     }
