@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "adapters/decoders/json_fast.hpp"
 #include "adapters/json_out.hpp"
 
 namespace hypnic {
@@ -85,6 +86,52 @@ std::size_t column_of(const std::string& line, std::string_view key) {
     return pos == std::string::npos ? 1 : pos + 1;
 }
 
+// The plain valid line, read with simdjson On-Demand: exactly the fields "ts" (a number), "topic"
+// (a non-empty string) and one of "payload" (a string) or "payload_b64" (valid base64), each once,
+// in any order, nothing after the object. False on anything else, and the line then goes to the
+// complete Boost.JSON reader below, so every error message stays that reader's. The time stamp
+// is read by fastjson::parse_number (typed as Boost.JSON types it, correctly rounded).
+bool read_plain_line(fastjson::od::parser& parser, std::string& text, CaptureLine& line) {
+    namespace od = fastjson::od;
+    od::document doc;
+    if (fastjson::iterate_in_place(parser, text).get(doc) != simdjson::SUCCESS) return false;
+    od::object o;
+    if (doc.get_object().get(o) != simdjson::SUCCESS) return false;
+    bool have_ts = false, have_topic = false, have_payload = false;
+    double t = 0;
+    for (auto field : o) {
+        std::string_view key;
+        if (field.unescaped_key().get(key) != simdjson::SUCCESS) return false;
+        od::value v;
+        if (field.value().get(v) != simdjson::SUCCESS) return false;
+        if (key == "ts") {
+            if (have_ts || !fastjson::number(v, t)) return false;
+            have_ts = true;
+        } else if (key == "topic") {
+            std::string_view topic;
+            if (have_topic || v.get_string().get(topic) != simdjson::SUCCESS || topic.empty()) return false;
+            line.topic.assign(topic.data(), topic.size());
+            have_topic = true;
+        } else if (key == "payload" || key == "payload_b64") {
+            std::string_view payload;
+            if (have_payload || v.get_string().get(payload) != simdjson::SUCCESS) return false;
+            if (key == "payload") {
+                line.payload.assign(payload.data(), payload.size());
+            } else {
+                std::string why;
+                if (!base64_decode(payload, line.payload, why)) return false;
+            }
+            have_payload = true;
+        } else {
+            return false;
+        }
+    }
+    if (!have_ts || !have_topic || !have_payload || !fastjson::at_end(doc)) return false;
+    if (!std::isfinite(t) || t < 0) return false;
+    line.ts = t;
+    return true;
+}
+
 bool blank(const std::string& s) {
     for (const char c : s)
         if (c != ' ' && c != '\t' && c != '\r') return false;
@@ -92,10 +139,18 @@ bool blank(const std::string& s) {
 }
 }  // namespace
 
-CaptureReader::CaptureReader(std::istream& in, std::string name) : in_(in), name_(std::move(name)) {}
+struct CaptureReader::Fast {
+    fastjson::od::parser parser;
+};
+
+CaptureReader::CaptureReader(std::istream& in, std::string name)
+    : in_(in), name_(std::move(name)), fast_(std::make_unique<Fast>()) {}
+
+CaptureReader::~CaptureReader() = default;
 
 CaptureReader::Status CaptureReader::next(CaptureLine& line, std::string& error) {
     std::streambuf* sb = in_.rdbuf();
+    release_if_huge();  // after a huge line, good or bad
     for (;;) {
         buf_.clear();
         bool any = false;
@@ -125,16 +180,21 @@ CaptureReader::Status CaptureReader::next(CaptureLine& line, std::string& error)
         }
         if (!any) return Status::end;
         ++line_no_;
-        const std::string where = name_ + ":" + std::to_string(line_no_) + ":";
         if (too_long) {
             buf_.clear();
             buf_.shrink_to_fit();
-            error = where + "1: line longer than 64 MiB, skipped";
+            error = name_ + ":" + std::to_string(line_no_) + ":1: line longer than 64 MiB, skipped";
             return Status::bad_line;
         }
         if (!buf_.empty() && buf_.back() == '\r') buf_.pop_back();
         if (blank(buf_)) continue;
 
+        if (fast_enabled_ && read_plain_line(fast_->parser, buf_, line)) {
+            release_if_huge();
+            return Status::ok;
+        }
+        // Not the plain valid shape: the complete reader below finds and names what is wrong.
+        const std::string where = name_ + ":" + std::to_string(line_no_) + ":";
         json::parse_options opts;
         opts.max_depth = 4;
         // The parser's stack and the parsed line live in buffers on this frame: no allocation per
@@ -205,13 +265,20 @@ CaptureReader::Status CaptureReader::next(CaptureLine& line, std::string& error)
         }
         line.ts = t;
         line.topic.assign(topic->get_string().data(), topic->get_string().size());
-        // Release a huge line's memory rather than keep it for the rest of the file.
-        if (buf_.capacity() > (std::size_t{1} << 20)) {
-            buf_.clear();
-            buf_.shrink_to_fit();
-        }
+        release_if_huge();
         return Status::ok;
     }
+}
+
+// Releases a huge line's memory (the line and the parser's buffers sized for it) rather than keep
+// it for the rest of the file.
+void CaptureReader::release_if_huge() {
+    constexpr std::size_t HUGE_BYTES = std::size_t{1} << 20;
+    if (buf_.capacity() > HUGE_BYTES) {
+        buf_.clear();
+        buf_.shrink_to_fit();
+    }
+    if (fast_->parser.capacity() > HUGE_BYTES) fast_->parser = fastjson::od::parser();
 }
 
 namespace {

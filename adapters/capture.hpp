@@ -2,6 +2,7 @@
 #pragma once
 
 #include <istream>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -22,11 +23,15 @@ struct CaptureLine {
 class CaptureReader {
 public:
     CaptureReader(std::istream& in, std::string name);
+    ~CaptureReader();
     /// The next good line; nullopt at the end. `error` receives "file:line:col: message" for a bad
     /// line (the call then returns that line as skipped and the caller may go on).
     enum class Status { ok, bad_line, end };
     Status next(CaptureLine& line, std::string& error);
     std::size_t line_number() const { return line_no_; }
+    /// Plain valid lines are read by a fast simdjson reader first; false reads every line with the
+    /// complete Boost.JSON reader alone (same results), for the tests and fuzzers that compare them.
+    void use_fast_path(bool on) { fast_enabled_ = on; }
 
 private:
     std::istream& in_;
@@ -35,6 +40,10 @@ private:
     std::string buf_;
     std::string chunk_;           // bytes read from the stream ahead of the current line
     std::size_t chunk_pos_ = 0;   // first unconsumed byte of chunk_
+    struct Fast;                  // the On-Demand parser of the plain valid line (capture.cpp)
+    std::unique_ptr<Fast> fast_;
+    bool fast_enabled_ = true;
+    void release_if_huge();
 };
 
 /// Writes `{"ts":..., "topic":..., "payload":...}` (payload_b64 when not valid UTF-8) and a newline.

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <string>
 
+#include "adapters/decoders/accel_hypnic.hpp"
 #include "adapters/decoders/registry.hpp"
 #include "adapters/sim_encode.hpp"
 #include "bench/bench_night.hpp"
@@ -34,8 +35,8 @@ void decode_example(benchmark::State& state, const DecoderDescriptor* d) {
     state.counters["readings_per_msg"] = static_cast<double>(readings) / static_cast<double>(state.iterations());
 }
 
-// accel / hypnic on the simulated night's own payloads (the daemon's main load).
-void decode_accel_night(benchmark::State& state) {
+// accel / hypnic on the simulated night's own payloads (the daemon's main load), through `decode`.
+void run_accel_night(benchmark::State& state, DecodeFn decode) {
     const double hz = static_cast<double>(state.range(0));
     std::vector<std::string> payloads;
     std::vector<UnixS> arrivals;  // each batch arrives right after its last sample, as live
@@ -49,7 +50,7 @@ void decode_accel_night(benchmark::State& state) {
     for (auto _ : state) {
         const std::size_t k = i++ % payloads.size();
         const std::string& p = payloads[k];
-        DecodeResult r = decode_payload(spec, p, arrivals[k]);
+        DecodeResult r = decode(spec, p, arrivals[k]);
         bytes += p.size();
         decoded += r.ok() ? 1 : 0;
         benchmark::DoNotOptimize(r);
@@ -59,7 +60,12 @@ void decode_accel_night(benchmark::State& state) {
     state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(hz));  // samples
 }
+// As the daemon decodes: decode_payload, the simdjson fast path first.
+void decode_accel_night(benchmark::State& state) { run_accel_night(state, decode_payload); }
 BENCHMARK(decode_accel_night)->Arg(50)->Arg(100)->Unit(benchmark::kMicrosecond);
+// The complete decoder alone (a Boost.JSON tree), the fast path's reference in the same run.
+void decode_accel_night_complete(benchmark::State& state) { run_accel_night(state, decode_accel_complete); }
+BENCHMARK(decode_accel_night_complete)->Arg(100)->Unit(benchmark::kMicrosecond);
 
 const bool registered = [] {
     for (const DecoderDescriptor* d : all_decoders())

@@ -4,6 +4,7 @@ set -euo pipefail
 PKGS=(build-essential cmake ninja-build pkg-config git python3
       libpaho-mqttpp-dev libpaho-mqtt-dev libyaml-cpp-dev catch2
       libboost1.81-dev libboost-json1.81-dev libsqlite3-dev libhowardhinnant-date-dev tzdata zlib1g-dev
+      libsimdjson-dev  # the replay's capture and accel parsing (run time: libsimdjson14, by shlibdeps)
       libcli11-dev libspdlog-dev mosquitto mosquitto-clients libbenchmark-dev
       jq python3-yaml systemd  # the packaging tests: add-on options, manifests, systemd-analyze
       chromium)                # the browser test of the night report (tests/browser)

@@ -4,32 +4,15 @@
 #include <sstream>
 
 #include "adapters/capture.hpp"
+#include "test_capture_support.hpp"
 
 using namespace hypnic;
 using namespace std::string_literals;
 
 namespace {
-struct Read {
-    std::vector<CaptureLine> good;
-    std::vector<std::string> errors;
-};
+using Read = test::CaptureRead;
 
-Read read_all(const std::string& text) {
-    std::istringstream in(text);
-    CaptureReader r(in, "night.jsonl");
-    Read out;
-    CaptureLine line;
-    std::string err;
-    for (;;) {
-        const auto st = r.next(line, err);
-        if (st == CaptureReader::Status::end) break;
-        if (st == CaptureReader::Status::ok)
-            out.good.push_back(line);
-        else
-            out.errors.push_back(err);
-    }
-    return out;
-}
+Read read_all(const std::string& text) { return test::read_capture(text); }
 }  // namespace
 
 TEST_CASE("capture lines are read with payload or payload_b64", "[capture]") {

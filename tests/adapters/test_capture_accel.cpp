@@ -1,4 +1,4 @@
-// Captured accel batches: the decoder's event-parser fast path against a plain tree-walking reference, value for value and bit for bit.
+// Captured accel batches: the decoder's event-parser fast path against a plain tree-walking reference and against its complete decoder, value for value and bit for bit.
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 
@@ -9,8 +9,10 @@
 #include <string>
 #include <vector>
 
+#include "adapters/decoders/accel_hypnic.hpp"
 #include "adapters/decoders/decoder.hpp"
 #include "adapters/decoders/registry.hpp"
+#include "test_capture_support.hpp"
 
 using namespace hypnic;
 
@@ -144,4 +146,93 @@ TEST_CASE("accel batches the fast path refuses still get the complete decoder's 
     fails(R"({"hz": 0.5, "xyz": [[0,0,1]]})", "range", "\"hz\"");
     fails(R"("just a string")", "type", "expected an object");
     fails("42", "type", "expected an object");
+}
+
+namespace {
+
+// decode_payload (the event-parser fast path first) against the complete decoder alone: the same failure
+// reason and text, or the same batch bit for bit.
+void check_paths_agree(const std::string& payload, const SensorSpec& spec) {
+    INFO(payload.substr(0, 300));
+    const DecodeResult fast = decode_payload(spec, payload, ARRIVAL);
+    const DecodeResult complete = decode_accel_complete(spec, payload, ARRIVAL);
+    REQUIRE(fast.ok() == complete.ok());
+    if (!fast.ok()) {
+        CHECK(fast.failure->reason == complete.failure->reason);
+        CHECK(fast.failure->detail == complete.failure->detail);
+        return;
+    }
+    REQUIRE(fast.readings.size() == 1);
+    REQUIRE(complete.readings.size() == 1);
+    const auto& a = std::get<AccelBatch>(fast.readings[0]);
+    const auto& b = std::get<AccelBatch>(complete.readings[0]);
+    CHECK(bits(a.t0) == bits(b.t0));
+    CHECK(bits(a.hz) == bits(b.hz));
+    REQUIRE(a.xyz_g.size() == b.xyz_g.size());
+    CHECK(std::memcmp(a.xyz_g.data(), b.xyz_g.data(), a.xyz_g.size() * sizeof a.xyz_g[0]) == 0);
+}
+
+}  // namespace
+
+TEST_CASE("accel fast path and complete decoder agree on mutated batches", "[capture][accel][hostile]") {
+    SensorSpec spec;
+    spec.kind = SensorKind::accel;
+    spec.format = "hypnic";
+    spec.unit = "g";
+    std::mt19937_64 rng(2026);
+    const std::vector<std::string> seeds = {
+        R"({"t0":1795649851.51,"hz":100,"xyz":[[0.0123,-0.0045,0.9981],[0.0121,-0.0047,0.9979],[0,0,1]]})",
+        R"({"hz": 50, "unit": "m/s2", "xyz": [[0.1, -0.2, 9.81], [0.12, -0.19, 9.8]]})",
+        R"({"xyz":[[1e-3,-2E-3,1]],"hz":25.5,"t0":1795649850})",
+    };
+    for (int round = 0; round < 20000; ++round) {
+        std::string p = seeds[rng() % seeds.size()];
+        test::mutate(p, 1 + static_cast<int>(rng() % 3), rng);
+        check_paths_agree(p, spec);
+    }
+}
+
+TEST_CASE("accel fast path: long and extreme numbers get the complete decoder's value", "[capture][accel]") {
+    // Numbers of more than 19 digits (simdjson 3.0.1 misreads this first one as 0.000129) and a
+    // zero with a huge exponent (NaN to Boost.JSON 1.81, refused) read as the complete decoder
+    // reads them.
+    SensorSpec spec;
+    spec.kind = SensorKind::accel;
+    spec.format = "hypnic";
+    const std::string p = R"({"hz": 50, "xyz": [[0.03333333333333333333330, 1.0000000000000000000001, 1]]})";
+    const DecodeResult r = decode_payload(spec, p, ARRIVAL);
+    REQUIRE(r.ok());
+    CHECK(std::get<AccelBatch>(r.readings[0]).xyz_g[0][0] == 0.0333333351F);
+    check_paths_agree(p, spec);
+    check_paths_agree(R"({"hz": 50, "xyz": [[0e400, 0, 1]]})", spec);
+    CHECK_FALSE(decode_payload(spec, R"({"hz": 50, "xyz": [[0e400, 0, 1]]})", ARRIVAL).ok());
+}
+
+TEST_CASE("accel fast path: unusual shapes go to the complete decoder", "[capture][accel][hostile]") {
+    SensorSpec spec;
+    spec.kind = SensorKind::accel;
+    spec.format = "hypnic";
+    for (const std::string& p : std::vector<std::string>{
+             R"({"hz": 50, "xyz": [[0,0,1]], "hz": 50})",                    // repeated field
+             R"({"hz": 50, "xyz": [[0,0,1]], "unit": "g", "unit": "g"})",
+             R"({"hz": 50, "xyz": [[0,0,1,2]]})",                             // 4 values
+             R"({"hz": 50, "xyz": [[0,0]]})",                                 // 2 values
+             R"({"hz": 50, "xyz": []})",                                      // no rows
+             R"({"hz": 50, "xyz": [[0,0,1]], "unit": 1})",
+             R"({"hz": 50, "xyz": [[0,0,184467440737095516150]]})",          // beyond uint64
+             R"({"hz": 50, "xyz": [[0,0,-0]], "t0": -0})",                    // -0 is the integer 0
+             R"({"hz": 50, "xyz": [[0,0,1]]})" "\n\n  ",                       // trailing whitespace
+             R"({"hz": 50, "xyz": [[0,0,1]]} x)",
+             R"({"hz": 50, "xyz": [[0,0,1]]}])",
+             R"({"hz": 50, "xyz": [[0,0,"1"]]})",
+             R"({"hz": "50", "xyz": [[0,0,1]]})",
+             R"({"hz": 50, "xyz": [[0,0,1]], "t0": null})",
+             R"({"hz": 50, "xyz": [[0,0,1e400]]})",
+             R"({"hz": 50, "xyz": [[0,0,16.000000000000001]]})",              // rounds to 16
+             R"({"hz": 50, "xyz": [[0,0,16.00000000000001]]})",               // just above 16
+             "{\"hz\": 50, \"xyz\": [[0,0,1]], \"unit\": \"g\xff\"}",
+             std::string(R"({"hz": 50, "xyz": [[0,0,1]]})") + std::string(1, '\0'),
+             std::string(20000, '[') + std::string(20000, ']'),
+         })
+        check_paths_agree(p, spec);
 }
