@@ -51,7 +51,7 @@ struct DetectorParams {
     /// clear impulse's short envelope takes from its peak down to the release level on the bed the
     /// limits were set for, s. Prior before enough impulses are seen, and the reference the learnt
     /// value is compared with: twitch_max_s (and the ringing windows) scale by learnt / this.
-    double ring_decay_s = 0.12;
+    double ring_decay_s = 0.15;
     double ring_scale_max = 1.6;    ///< upper bound of that scale (>= 1; 1 turns the learning off)
     int ring_impulses = 9;          ///< the learnt ringing time is the median over the last this many impulses
 };

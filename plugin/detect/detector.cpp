@@ -349,8 +349,6 @@ struct Detector::Impl {
     double slow_window_s() const { return static_cast<double>(env_slow.size()) * dt; }
     /// The twitch duration limit on this bed: twitch_max_s stretched by its learnt ringing.
     double twitch_limit() const { return p.twitch_max_s * ring_scale; }
-    /// Where the tail of a short burst starts: the ringing part of TAIL_FROM_S stretches with it.
-    double tail_from() const { return (TAIL_FROM_S - SUSTAIN_S) * ring_scale + SUSTAIN_S; }
 
     /// Learnt ringing time over the prior: the median decay of the last impulses, bounded to
     /// [1, ring_scale_max]. A bed can only stretch the 0.5 s a jerk moves the body, never shorten it.
@@ -574,7 +572,7 @@ struct Detector::Impl {
                 const double after = tc - pending->last_above;
                 ++pending->gap_n;
                 if (slow >= sustain_thr) ++pending->gap_active;
-                if (after > tail_from() && after <= GRAVITY_SPAN_S) {
+                if (after > TAIL_FROM_S && after <= GRAVITY_SPAN_S) {
                     ++pending->tail_n;
                     if (slow >= sustain_thr) {
                         ++pending->tail_active;
@@ -587,7 +585,7 @@ struct Detector::Impl {
             double slow_on_eff = slow_on_thr;
             // A limb movement that went on below the on threshold (its sustain envelope stayed up
             // through most of the gap) and comes back above it is still the same movement.
-            const bool goes_on = pending && pending->last_above - pending->start >= twitch_limit() && pending->gap_n > 0 &&
+            const bool goes_on = pending && pending->last_above - pending->start >= p.twitch_max_s && pending->gap_n > 0 &&
                                  2 * pending->gap_active > pending->gap_n;
             const bool in_gap = pending && (tc - pending->last_above <= p.merge_gap_s || goes_on);
             // After the ringing rule ended a short movement, only a new rise above that level
@@ -654,13 +652,13 @@ struct Detector::Impl {
         track_decay(cur, tc, env);
         double off_eff = off_thr;
         bool ringing_rule = false;
-        if (tc - cur.start < twitch_limit() && p.release_frac * cur.peak > off_eff) {
+        if (tc - cur.start < p.twitch_max_s && p.release_frac * cur.peak > off_eff) {
             off_eff = p.release_frac * cur.peak;
             ringing_rule = true;
         }
         if (env >= off_eff) {
             cur.last_above = tc;
-        } else if (!ringing_rule && tc - cur.start >= twitch_limit() && slow >= sustain_thr) {
+        } else if (!ringing_rule && tc - cur.start >= p.twitch_max_s && slow >= sustain_thr) {
             // A limb movement dips between strokes; the sustain envelope bridges the dip (it lags
             // by half its window, which the end takes back).
             cur.last_above = std::max(cur.last_above, tc - 0.5 * slow_window_s());
@@ -718,7 +716,7 @@ struct Detector::Impl {
             // A short burst next to a movement of limb length is a crest of it that the noise
             // cut off (its first or its last): one movement. Two short ones stay two (a jerk can
             // come twice), and two long ones stay two (two limb movements of a PLM series).
-            if ((measured_s(n) < twitch_limit()) != (measured_s(c) < twitch_limit())) {
+            if ((measured_s(n) < p.twitch_max_s) != (measured_s(c) < p.twitch_max_s)) {
                 n.last_above = c.last_above;
                 if (c.peak > n.peak) {
                     n.peak = c.peak;
@@ -764,11 +762,23 @@ struct Detector::Impl {
         // A jerk is over once its ringing has died away. A burst that is short only because just
         // the crest of a weak, longer movement crossed the on threshold keeps moving below it:
         // its sustain envelope stays up. It lasted that long, so it is no twitch.
-        if (m.duration_s < twitch_limit() && c.tail_n > 0 &&
+        if (m.duration_s < p.twitch_max_s && c.tail_n > 0 &&
             static_cast<double>(c.tail_active) > TAIL_ACTIVE_SHARE * static_cast<double>(c.tail_n))
             m.duration_s = std::max(m.duration_s, c.tail_last - c.start);
         m.gravity_shift = shift_of(c, cut_short);
-        if (m.duration_s < twitch_limit()) {
+        // A clear impulse on a bed that rings longer: the ringing rule let it go on past
+        // twitch_max_s at the off level, but the jerk is over where its ringing fell to the release
+        // level, as for any younger movement. It is a twitch when that stays within the stretched
+        // limit. Everything else keeps the fixed limit, so limb movements are cut and merged as before.
+        double limit = p.twitch_max_s;
+        if (m.duration_s >= p.twitch_max_s && ring_scale > 1 && m.impulse) {
+            const double impulse_s = std::max(dt, c.decay_last - c.start + dt - 0.5 * static_cast<double>(env_len) * dt);
+            if (impulse_s < twitch_limit()) {
+                m.duration_s = impulse_s;
+                limit = twitch_limit();
+            }
+        }
+        if (m.duration_s < limit) {
             // A jerk is an impulse: its short envelope crosses the on threshold and rises above
             // the highest crest the noise floor reaches in many nights. A short burst that does
             // neither is the noise's own extreme (or a weak stir too small to be named): no event.
