@@ -359,10 +359,10 @@ struct Detector::Impl {
         ring_scale = std::clamp(median_of(d) / p.ring_decay_s, 1.0, std::max(1.0, p.ring_scale_max));
     }
 
-    /// A clear impulse (see IMPULSE_PEAK_ON) whose decay the bed's ringing time is learnt from.
-    bool is_impulse(const Candidate& c, double decay_s) const {
+    /// A clear impulse (see IMPULSE_PEAK_ON) that fell below half its peak within `width_s`.
+    bool is_impulse(const Candidate& c, double decay_s, double width_s = IMPULSE_WIDTH_S) const {
         return c.fast_seen && !c.rerise && c.start - c.rise_from <= std::max(RISE_MAX_S, 2 * dt) + 1e-9 &&
-               c.half_at >= 0 && c.half_at - c.start <= IMPULSE_WIDTH_S + 1e-9 &&
+               c.half_at >= 0 && c.half_at - c.start <= width_s + 1e-9 &&
                c.peak >= IMPULSE_PEAK_ON * c.on_g && c.tail_n > 0 && 2 * c.tail_active <= c.tail_n && decay_s > 0 &&
                decay_s <= IMPULSE_MAX_DECAY_S;
     }
@@ -771,7 +771,9 @@ struct Detector::Impl {
         // level, as for any younger movement. It is a twitch when that stays within the stretched
         // limit. Everything else keeps the fixed limit, so limb movements are cut and merged as before.
         double limit = p.twitch_max_s;
-        if (m.duration_s >= p.twitch_max_s && ring_scale > 1 && m.impulse) {
+        // The body's part is over within twitch_max_s (the premise of that limit), so here the
+        // impulse only has to fall below half its peak within it; teaching asks for 0.3 s.
+        if (m.duration_s >= p.twitch_max_s && ring_scale > 1 && is_impulse(c, m.decay_s, p.twitch_max_s)) {
             const double impulse_s = std::max(dt, c.decay_last - c.start + dt - 0.5 * static_cast<double>(env_len) * dt);
             if (impulse_s < twitch_limit()) {
                 m.duration_s = impulse_s;
