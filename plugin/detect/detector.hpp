@@ -30,7 +30,7 @@ struct DetectedMovement {
     double peak_after_s = 0;      ///< time from the start to the short envelope's peak, s
     double decay_s = 0;           ///< time from the peak to the last sample at or above the release level, s
     bool impulse = false;         ///< a clear impulse: its decay_s taught the bed's ringing time
-    double twitch_limit_s = 0;    ///< twitch duration limit in force (twitch_max_s scaled by the ringing), s
+    double twitch_limit_s = 0;    ///< twitch limit for a clear impulse then (twitch_max_s stretched by the bed's ringing), s
 };
 
 /// Movement activity per fixed epoch, derived from the envelope (for sleep/wake scoring).

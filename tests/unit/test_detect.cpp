@@ -380,14 +380,25 @@ TEST_CASE("a detector restored from its saved state continues sample for sample"
     }
 }
 
-TEST_CASE("a damaged detector state is refused and leaves the detector as it was", "[detect][restart][hostile]") {
-    Body body = busy_body();
+namespace {
+
+/// The checkpoint text of a detector that has seen [0, to_s) seconds of `body` at 25 Hz, and
+/// (when asked) the time up to which it had consumed samples.
+std::string saved_after(Body body, double to_s, UnixS* consumed = nullptr) {
     Detector src(DetectorParams{});
     std::vector<DetectedMovement> out;
-    feed(src, body, 25, 0, 90, out);
+    feed(src, body, 25, 0, to_s, out);
     state_text::Writer w;
     src.save_state(w);
-    const std::string good = w.str();
+    if (consumed) *consumed = src.consumed_until();
+    return w.str();
+}
+
+}  // namespace
+
+TEST_CASE("a damaged detector state is refused and leaves the detector as it was", "[detect][restart][hostile]") {
+    UnixS src_consumed = 0;
+    const std::string good = saved_after(busy_body(), 90, &src_consumed);
 
     std::vector<std::string> bad{
         "",
@@ -422,7 +433,7 @@ TEST_CASE("a damaged detector state is refused and leaves the detector as it was
     Detector d(DetectorParams{});
     state_text::Reader r(good);
     CHECK(d.restore_state(r));
-    CHECK(d.consumed_until() == src.consumed_until());
+    CHECK(d.consumed_until() == src_consumed);
 }
 
 // ---- twitch rules: noise crests, impulses seen first by the sustain envelope, crests of limb movements
@@ -835,13 +846,7 @@ TEST_CASE("a detector restored after it learnt the ringing continues with the sa
 }
 
 TEST_CASE("a damaged list of learnt impulse decays is refused", "[detect][ringing][restart][hostile]") {
-    Body body = jerking_body(4, 0.25, 0.17);
-    Detector src(DetectorParams{});
-    std::vector<DetectedMovement> out;
-    feed(src, body, 25, 0, 200, out);
-    state_text::Writer w;
-    src.save_state(w);
-    const std::string good = w.str();
+    const std::string good = saved_after(jerking_body(4, 0.25, 0.17), 200);
     std::size_t at = 0;
     as_version(good, 2, &at);
     std::istringstream in(good);
