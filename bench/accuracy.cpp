@@ -188,11 +188,13 @@ public:
             return nullptr;
         };
         auto features = [&](const DetectedMovement* d) {
-            static char buf[160];
+            static char buf[240];
             if (!d) return "";
-            std::snprintf(buf, sizeof buf, "peak/on %.2f peak/crest %.2f rise %.3f s peak after %.3f s dur %.2f s%s",
+            std::snprintf(buf, sizeof buf,
+                          "peak/on %.2f peak/crest %.2f rise %.3f s peak after %.3f s decay %.3f s%s dur %.2f s limit %.2f s%s",
                           d->peak_g / d->on_g, d->crest_g > 0 ? d->peak_g / d->crest_g : 0.0, d->rise_s, d->peak_after_s,
-                          d->duration_s, d->sustain_start ? " sustain-start" : "");
+                          d->decay_s, d->impulse ? " (impulse)" : "", d->duration_s, d->twitch_limit_s,
+                          d->sustain_start ? " sustain-start" : "");
             return static_cast<const char*>(buf);
         };
         for (const auto& ev : events) {
@@ -242,6 +244,21 @@ public:
             std::printf("  FN %-13s at %.2f impulse %.2f s peak %.4f g; detector: %s\n", cause, t.start, t.duration_s, t.peak_g,
                         own == own_moves_.end() ? "nothing" : features(&*own));
         }
+        // The impulses the detector learnt the bed's ringing from, by what they truly were.
+        int imp_twitch = 0, imp_other = 0;
+        std::vector<double> decays;
+        for (const auto& d : own_moves_) {
+            if (!d.impulse) continue;
+            decays.push_back(d.decay_s);
+            const bool jerk = std::any_of(truth.begin(), truth.end(), [&](const sim::TrueEvent& t) {
+                return t.type == MovementType::twitch && std::abs(t.start - d.start) <= TOLERANCE_S[0];
+            });
+            ++(jerk ? imp_twitch : imp_other);
+        }
+        std::sort(decays.begin(), decays.end());
+        std::printf("  impulses %d (true twitches %d, other %d), decay median %.3f s, last limit %.2f s\n", imp_twitch + imp_other,
+                    imp_twitch, imp_other, decays.empty() ? 0.0 : decays[decays.size() / 2],
+                    own_moves_.empty() ? 0.0 : own_moves_.back().twitch_limit_s);
         e.print(" ");
         g_twitch_errors.add(e);
     }

@@ -600,7 +600,7 @@ const std::array<Field<WebOptions>, 4> WEB_FIELDS = {{
 // ---------------------------------------------------------------------------------------------
 // sleepers
 
-const std::array<Field<DetectorParams>, 15> DETECTOR_FIELDS = {{
+const std::array<Field<DetectorParams>, 18> DETECTOR_FIELDS = {{
     {"highpass_hz", &DetectorParams::highpass_hz, 0.01, 20, "Hz"},
     {"envelope_ms", &DetectorParams::envelope_ms, 5, 2000, "milliseconds"},
     {"noise_window_s", &DetectorParams::noise_window_s, 5, 3600, "seconds"},
@@ -616,6 +616,9 @@ const std::array<Field<DetectorParams>, 15> DETECTOR_FIELDS = {{
     {"plm_min_run", &DetectorParams::plm_min_run, 2, 20, "movements"},
     {"release_frac", &DetectorParams::release_frac, 0, 1},
     {"max_movement_s", &DetectorParams::max_movement_s, 10, 3600, "seconds"},
+    {"ring_decay_s", &DetectorParams::ring_decay_s, 0.01, 2, "seconds"},
+    {"ring_scale_max", &DetectorParams::ring_scale_max, 1, 4},
+    {"ring_impulses", &DetectorParams::ring_impulses, 3, 101, "impulses"},
 }};
 
 const std::array<Field<NightParams>, 14> NIGHT_FIELDS = {{

@@ -47,6 +47,13 @@ struct DetectorParams {
     int plm_min_run = 4;            ///< at least this many LMs form a series
     double release_frac = 0.2;      ///< a movement younger than twitch_max_s ends below this share of its peak (cuts mattress ringing)
     double max_movement_s = 120;    ///< continuous activity longer than this is closed and taught to the noise floor (fan, pump)
+    /// Mattress ringing learnt from the bed (docs/detection.md, "Ringing of this bed"): the time a
+    /// clear impulse's short envelope takes from its peak down to the release level on the bed the
+    /// limits were set for, s. Prior before enough impulses are seen, and the reference the learnt
+    /// value is compared with: twitch_max_s (and the ringing windows) scale by learnt / this.
+    double ring_decay_s = 0.15;
+    double ring_scale_max = 1.6;    ///< upper bound of that scale (>= 1; 1 turns the learning off)
+    int ring_impulses = 9;          ///< the learnt ringing time is the median over the last this many impulses
 };
 
 /// Nights: phases, onset, closing.

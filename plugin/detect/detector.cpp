@@ -57,6 +57,22 @@ constexpr double NEIGHBOUR_S = 1.5;
 // took longer than this is the slow crest of a weak limb movement (at least two sample periods,
 // since a crossing is only seen at the samples).
 constexpr double RISE_MAX_S = 0.1;
+// Ringing of this bed. A movement teaches the bed's ringing time only when it is a clear impulse:
+// a fast rise (RISE_MAX_S), a peak at least this many times the on threshold (so its decay to the
+// release level is measured well above the noise), one dominant peak (never back above the
+// release level once below it), no energy sustained after it, and a decay no longer than
+// IMPULSE_MAX_DECAY_S. Fewer than IMPULSE_MIN impulses: the prior (ring_decay_s) holds.
+constexpr double IMPULSE_PEAK_ON = 4;
+// A jerk's EMG burst lasts at most 250 ms (science.md); with the envelope's window its short
+// envelope has fallen below half its peak within this time of its start. A short limb movement
+// holds its level until its end.
+constexpr double IMPULSE_WIDTH_S = 0.3;
+constexpr double IMPULSE_MAX_DECAY_S = 1.0;
+constexpr std::size_t IMPULSE_MIN = 3;
+// Ringing only decays, but the short envelope of a 3-8 Hz oscillation dips between its cycles:
+// after a dip below the release level, only a return above this share of the peak is a second
+// stroke.
+constexpr double RERISE_FRAC = 0.5;
 
 double angle_deg(const Vec3& a, const Vec3& b) {
     const double na = std::sqrt(a[0] * a[0] + a[1] * a[1] + a[2] * a[2]);
@@ -246,6 +262,13 @@ struct Candidate {
     // Gravity shift read out when it was set aside as a neighbour (before the next movement).
     bool gravity_fixed = false;
     bool gravity_shift = false;
+    // Decay from the peak: the last sample at or above the release level (release_frac of the
+    // peak, at least the off level), whether the envelope has been below it since the peak, and
+    // whether it came back above RERISE_FRAC of the peak afterwards (a second stroke).
+    double decay_last = 0;
+    bool dipped = false;
+    bool rerise = false;
+    double half_at = -1;  // first sample below RERISE_FRAC of the peak after it (-1: not yet)
 };
 
 }  // namespace
@@ -303,6 +326,10 @@ struct Detector::Impl {
     Candidate cur;
     std::optional<Candidate> pending;
     std::optional<Candidate> neighbour;  // a finished movement waiting for the one that started within NEIGHBOUR_S
+    // Decay times (s) of the last ring_impulses clear impulses, oldest first, and the scale of
+    // the twitch limit they give (1 until IMPULSE_MIN are known).
+    std::vector<double> impulse_decays;
+    double ring_scale = 1;
     double last_end = -1e300;    // end of the last movement, for quiet-second bookkeeping
 
     // Epochs.
@@ -320,6 +347,32 @@ struct Detector::Impl {
 
     bool is_accel() const { return channels == 3; }
     double slow_window_s() const { return static_cast<double>(env_slow.size()) * dt; }
+    /// The twitch duration limit on this bed: twitch_max_s stretched by its learnt ringing.
+    double twitch_limit() const { return p.twitch_max_s * ring_scale; }
+
+    /// Learnt ringing time over the prior: the median decay of the last impulses, bounded to
+    /// [1, ring_scale_max]. A bed can only stretch the 0.5 s a jerk moves the body, never shorten it.
+    void update_ring_scale() {
+        ring_scale = 1;
+        if (impulse_decays.size() < IMPULSE_MIN || !(p.ring_decay_s > 0)) return;
+        std::vector<double> d = impulse_decays;
+        ring_scale = std::clamp(median_of(d) / p.ring_decay_s, 1.0, std::max(1.0, p.ring_scale_max));
+    }
+
+    /// A clear impulse (see IMPULSE_PEAK_ON) that fell below half its peak within `width_s`.
+    bool is_impulse(const Candidate& c, double decay_s, double width_s = IMPULSE_WIDTH_S) const {
+        return c.fast_seen && !c.rerise && c.start - c.rise_from <= std::max(RISE_MAX_S, 2 * dt) + 1e-9 &&
+               c.half_at >= 0 && c.half_at - c.start <= width_s + 1e-9 &&
+               c.peak >= IMPULSE_PEAK_ON * c.on_g && c.tail_n > 0 && 2 * c.tail_active <= c.tail_n && decay_s > 0 &&
+               decay_s <= IMPULSE_MAX_DECAY_S;
+    }
+
+    void learn_impulse(double decay_s) {
+        const auto n = static_cast<std::size_t>(std::max(1, p.ring_impulses));
+        impulse_decays.push_back(decay_s);
+        while (impulse_decays.size() > n) impulse_decays.erase(impulse_decays.begin());
+        update_ring_scale();
+    }
 
     void configure(double rate_hz, int nch) {
         hz = rate_hz;
@@ -573,6 +626,7 @@ struct Detector::Impl {
                     cur.peak = env;
                     cur.peak_t = tc;
                 }
+                track_decay(cur, tc, env);
                 cur.last_above = std::max(cur.last_above, t_start);
                 active = true;
             }
@@ -595,6 +649,7 @@ struct Detector::Impl {
             cur.peak = env;
             cur.peak_t = tc;
         }
+        track_decay(cur, tc, env);
         double off_eff = off_thr;
         bool ringing_rule = false;
         if (tc - cur.start < p.twitch_max_s && p.release_frac * cur.peak > off_eff) {
@@ -617,6 +672,17 @@ struct Detector::Impl {
             finalize_pending(out, true);
             stuck = true;
         }
+    }
+
+    /// Follows the fall from the peak to the release level (once the short envelope has crossed
+    /// its on threshold): the last sample at or above it, and whether a second stroke followed a dip.
+    void track_decay(Candidate& c, double tc, double env) const {
+        if (!c.fast_seen) return;
+        if (c.dipped && env >= RERISE_FRAC * c.peak) c.rerise = true;
+        if (env >= c.peak) c.half_at = -1;
+        else if (c.half_at < 0 && env < RERISE_FRAC * c.peak) c.half_at = tc;
+        if (env >= std::max(p.release_frac * c.peak, off_thr)) c.decay_last = tc;
+        else c.dipped = true;
     }
 
     void close_active(std::vector<DetectedMovement>&) {
@@ -664,6 +730,7 @@ struct Detector::Impl {
                 n.gap_n = c.gap_n;
                 n.gap_active = c.gap_active;
                 n.gravity_fixed = false;
+                n.rerise = true;  // two bursts, not one impulse
                 c = std::move(n);
             } else {
                 emit(n, false, out);
@@ -672,8 +739,18 @@ struct Detector::Impl {
         emit(c, cut_short, out);
     }
 
-    void emit(const Candidate& c, bool cut_short, std::vector<DetectedMovement>& out) const {
+    void emit(const Candidate& c, bool cut_short, std::vector<DetectedMovement>& out) {
         DetectedMovement m;
+        m.decay_s = c.fast_seen ? c.decay_last - c.peak_t : 0;
+        m.impulse = is_impulse(c, m.decay_s);
+        m.twitch_limit_s = twitch_limit();
+        // The movement is classified with what the bed taught before it; then it teaches.
+        if (classify(c, cut_short, m)) out.push_back(m);
+        if (m.impulse) learn_impulse(m.decay_s);
+    }
+
+    /// Fills in the movement's class and shape; false when it is no event at all.
+    bool classify(const Candidate& c, bool cut_short, DetectedMovement& m) const {
         m.start = c.start;
         m.duration_s = measured_s(c);
         m.peak_g = c.peak;
@@ -689,11 +766,25 @@ struct Detector::Impl {
             static_cast<double>(c.tail_active) > TAIL_ACTIVE_SHARE * static_cast<double>(c.tail_n))
             m.duration_s = std::max(m.duration_s, c.tail_last - c.start);
         m.gravity_shift = shift_of(c, cut_short);
-        if (m.duration_s < p.twitch_max_s) {
+        // A clear impulse on a bed that rings longer: the ringing rule let it go on past
+        // twitch_max_s at the off level, but the jerk is over where its ringing fell to the release
+        // level, as for any younger movement. It is a twitch when that stays within the stretched
+        // limit. Everything else keeps the fixed limit, so limb movements are cut and merged as before.
+        double limit = p.twitch_max_s;
+        // The body's part is over within twitch_max_s (the premise of that limit), so here the
+        // impulse only has to fall below half its peak within it; teaching asks for 0.3 s.
+        if (m.duration_s >= p.twitch_max_s && ring_scale > 1 && is_impulse(c, m.decay_s, p.twitch_max_s)) {
+            const double impulse_s = std::max(dt, c.decay_last - c.start + dt - 0.5 * static_cast<double>(env_len) * dt);
+            if (impulse_s < twitch_limit()) {
+                m.duration_s = impulse_s;
+                limit = twitch_limit();
+            }
+        }
+        if (m.duration_s < limit) {
             // A jerk is an impulse: its short envelope crosses the on threshold and rises above
             // the highest crest the noise floor reaches in many nights. A short burst that does
             // neither is the noise's own extreme (or a weak stir too small to be named): no event.
-            if (!c.fast_seen || c.peak < c.crest_g) return;
+            if (!c.fast_seen || c.peak < c.crest_g) return false;
             m.type = MovementType::twitch;
             if (c.start - c.rise_from > std::max(RISE_MAX_S, 2 * dt) + 1e-9) {
                 // It began when it first rose above the off level.
@@ -705,7 +796,7 @@ struct Detector::Impl {
             m.type = MovementType::large_movement;
         else
             m.type = MovementType::limb_movement;
-        out.push_back(m);
+        return true;
     }
 
     void track_epoch(double tc, double env) {
@@ -753,6 +844,10 @@ struct Detector::Impl {
         w.num(c.peak_t);
         w.integer(c.gravity_fixed);
         w.integer(c.gravity_shift);
+        w.num(c.decay_last);
+        w.integer(c.dipped);
+        w.integer(c.rerise);
+        w.num(c.half_at);
     }
 
     static Candidate load_candidate(state_text::Reader& r, int version) {
@@ -784,6 +879,16 @@ struct Detector::Impl {
             c.fast_seen = true;
             c.rise_from = c.peak_t = c.start;
         }
+        if (version >= 3) {
+            c.decay_last = r.num();
+            c.dipped = r.flag();
+            c.rerise = r.flag();
+            c.half_at = r.num();
+        } else {
+            // Its decay was not followed: it teaches nothing about the bed.
+            c.decay_last = c.peak_t;
+            c.rerise = true;
+        }
         return c;
     }
 
@@ -802,7 +907,7 @@ struct Detector::Impl {
     /// movement in progress or pending, and the open epoch. Thresholds follow from the floor.
     void save(state_text::Writer& w) const {
         constexpr long long NONE = std::numeric_limits<long long>::min();
-        w.word("detector-2");
+        w.word("detector-3");
         w.num(hz);
         w.integer(channels);
         if (hz > 0) {
@@ -822,6 +927,7 @@ struct Detector::Impl {
         floor_fast.save(w);
         floor_slow.save(w);
         crest.save(w);
+        save_values(w, impulse_decays);
         w.integer(stuck);
         w.integer(static_cast<long long>(block_head));
         w.integer(static_cast<long long>(block_count));
@@ -864,7 +970,8 @@ struct Detector::Impl {
         constexpr long long BIG = std::numeric_limits<long long>::max();
         // Version 1 lacked the noise-crest statistics and the thresholds a candidate started
         // with: it is still resumed, and the crest bound is learnt again from the next seconds.
-        const int version = r.next_is("detector-2") ? 2 : r.word("detector-1") ? 1 : 0;
+        // Version 2 lacked the bed's ringing: it is learnt again from the next impulses.
+        const int version = r.next_is("detector-3") ? 3 : r.next_is("detector-2") ? 2 : r.word("detector-1") ? 1 : 0;
         if (version == 0) return false;
         const double rate = r.num();
         const auto nch = static_cast<int>(r.integer(0, 3));
@@ -895,6 +1002,12 @@ struct Detector::Impl {
         floor_fast.load(r);
         floor_slow.load(r);
         if (version >= 2) crest.load(r);
+        if (version >= 3) {
+            load_values(r, impulse_decays, static_cast<std::size_t>(std::max(1, p.ring_impulses)));
+            for (double d : impulse_decays)
+                if (!(d > 0 && d <= IMPULSE_MAX_DECAY_S)) r.reject();
+            update_ring_scale();
+        }
         stuck = r.flag();
         block_head = r.count(GRAVITY_BLOCKS - 1);
         block_count = r.count(GRAVITY_BLOCKS);

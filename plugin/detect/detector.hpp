@@ -28,6 +28,9 @@ struct DetectedMovement {
     bool sustain_start = false;   ///< started by the sustain envelope rather than the short one
     double rise_s = 0;            ///< time the short envelope took from the off to the on level, s
     double peak_after_s = 0;      ///< time from the start to the short envelope's peak, s
+    double decay_s = 0;           ///< time from the peak to the last sample at or above the release level, s
+    bool impulse = false;         ///< a clear impulse: its decay_s taught the bed's ringing time
+    double twitch_limit_s = 0;    ///< twitch limit for a clear impulse then (twitch_max_s stretched by the bed's ringing), s
 };
 
 /// Movement activity per fixed epoch, derived from the envelope (for sleep/wake scoring).

@@ -62,14 +62,14 @@ void feed(Detector& d, Body& body, double hz, double from_s, double to_s, std::v
 }
 
 /// A jerk: a raised-cosine impulse of `dur_s` and `peak_g` on z, then 5 Hz ringing at `ring` of
-/// the peak decaying with 0.08 s.
-Vec3 jerk(double t, double at_s, double dur_s, double peak_g, double ring = 0.4) {
+/// the peak decaying with `decay_s` (0.08 s: a bed as science.md describes it).
+Vec3 jerk(double t, double at_s, double dur_s, double peak_g, double ring = 0.4, double decay_s = 0.08) {
     const double tau = t - at_s;
     if (tau < 0) return {0, 0, 0};
     if (tau < dur_s) return {0.3 * peak_g * std::sin(PI * tau / dur_s), 0, peak_g * std::pow(std::sin(PI * tau / dur_s), 2)};
     const double r = tau - dur_s;
-    if (r > 0.5) return {0, 0, 0};
-    return {0, 0, ring * peak_g * std::exp(-r / 0.08) * std::sin(2 * PI * 5 * r)};
+    if (r > std::max(0.5, 6 * decay_s)) return {0, 0, 0};
+    return {0, 0, ring * peak_g * std::exp(-r / decay_s) * std::sin(2 * PI * 5 * r)};
 }
 
 }  // namespace
@@ -313,7 +313,8 @@ namespace {
 
 bool same(const DetectedMovement& a, const DetectedMovement& b) {
     return a.type == b.type && a.start == b.start && a.duration_s == b.duration_s && a.peak_g == b.peak_g &&
-           a.gravity_shift == b.gravity_shift && a.on_g == b.on_g && a.crest_g == b.crest_g && a.rise_s == b.rise_s;
+           a.gravity_shift == b.gravity_shift && a.on_g == b.on_g && a.crest_g == b.crest_g && a.rise_s == b.rise_s &&
+           a.decay_s == b.decay_s && a.impulse == b.impulse && a.twitch_limit_s == b.twitch_limit_s;
 }
 
 bool same(const EpochActivity& a, const EpochActivity& b) {
@@ -379,14 +380,25 @@ TEST_CASE("a detector restored from its saved state continues sample for sample"
     }
 }
 
-TEST_CASE("a damaged detector state is refused and leaves the detector as it was", "[detect][restart][hostile]") {
-    Body body = busy_body();
+namespace {
+
+/// The checkpoint text of a detector that has seen [0, to_s) seconds of `body` at 25 Hz, and
+/// (when asked) the time up to which it had consumed samples.
+std::string saved_after(Body body, double to_s, UnixS* consumed = nullptr) {
     Detector src(DetectorParams{});
     std::vector<DetectedMovement> out;
-    feed(src, body, 25, 0, 90, out);
+    feed(src, body, 25, 0, to_s, out);
     state_text::Writer w;
     src.save_state(w);
-    const std::string good = w.str();
+    if (consumed) *consumed = src.consumed_until();
+    return w.str();
+}
+
+}  // namespace
+
+TEST_CASE("a damaged detector state is refused and leaves the detector as it was", "[detect][restart][hostile]") {
+    UnixS src_consumed = 0;
+    const std::string good = saved_after(busy_body(), 90, &src_consumed);
 
     std::vector<std::string> bad{
         "",
@@ -421,7 +433,7 @@ TEST_CASE("a damaged detector state is refused and leaves the detector as it was
     Detector d(DetectorParams{});
     state_text::Reader r(good);
     CHECK(d.restore_state(r));
-    CHECK(d.consumed_until() == src.consumed_until());
+    CHECK(d.consumed_until() == src_consumed);
 }
 
 // ---- twitch rules: noise crests, impulses seen first by the sustain envelope, crests of limb movements
@@ -596,10 +608,12 @@ namespace {
 
 constexpr std::size_t GRAVITY_BLOCKS_IN_TEST = 24;  // the detector's gravity history (6 s of 0.25 s blocks)
 
-/// Rewrites a detector-2 section as the detector-1 section the same state would have had: the
-/// noise-crest statistics, each candidate's eight newer fields and the rise run left out.
-std::string as_version_1(const std::string& v2) {
-    std::istringstream in(v2);
+/// Rewrites a detector-3 section as the section an older version (1 or 2) would have written for
+/// the same state: version 2 lacks the learnt impulse decays and each candidate's four decay
+/// fields; version 1 also the noise-crest statistics, each candidate's eight newer fields and the
+/// rise run. `decays_at`, when given, receives the index (in words) of the impulse decays' count.
+std::string as_version(const std::string& v3, int version, std::size_t* decays_at = nullptr) {
+    std::istringstream in(v3);
     std::vector<std::string> t;
     for (std::string w; in >> w;) t.push_back(w);
     std::vector<std::string> out;
@@ -611,15 +625,17 @@ std::string as_version_1(const std::string& v2) {
         const auto n = std::stoul(t.at(i));
         keep(1 + extra + n * per);
     };
-    auto candidate = [&](bool v2_fields) {
+    auto candidate = [&]() {
         keep(3);
         const bool g = t.at(i) == "1";
         keep(1 + (g ? 3 : 0));
         keep(6);
-        if (v2_fields) i += 8;
+        if (version >= 2) keep(8);
+        else i += 8;
+        i += 4;  // the decay fields (version 3 only)
     };
-    REQUIRE(t.at(i) == "detector-2");
-    out.push_back("detector-1");
+    REQUIRE(t.at(i) == "detector-3");
+    out.push_back("detector-" + std::to_string(version));
     ++i;
     const double hz = std::stod(t.at(i));
     const int channels = std::stoi(t.at(i + 1));
@@ -635,19 +651,33 @@ std::string as_version_1(const std::string& v2) {
     keep(2);
     keep_count(2, 2);  // floors: size, head, filled, (median, MAD) per second
     keep_count(2, 2);
-    i += 3 + std::stoul(t.at(i));  // crest statistics (version 2 only)
+    if (version >= 2) keep_count(1, 2);  // crest statistics
+    else i += 3 + std::stoul(t.at(i));
+    if (decays_at) *decays_at = i;
+    i += 1 + std::stoul(t.at(i));  // impulse decays (version 3 only)
     keep(1 + 4 + 3 + GRAVITY_BLOCKS_IN_TEST * 4);
     keep(1);  // active
-    candidate(true);
+    candidate();
     if (t.at(i) == "1") {
         keep(1);
-        candidate(true);
+        candidate();
     } else {
         keep(1);
     }
-    REQUIRE(t.at(i++) == "0");  // a neighbour waiting has no version 1 form; the splits avoid one
+    if (version >= 2) {
+        const bool waiting = t.at(i) == "1";
+        keep(1);
+        if (waiting) candidate();
+    } else {
+        REQUIRE(t.at(i++) == "0");  // a neighbour waiting has no version 1 form; the splits avoid one
+    }
     keep(1);  // last_end
-    if (t.at(i++) == "1") ++i;  // the rise run
+    if (version >= 2) {
+        const bool run = t.at(i) == "1";
+        keep(run ? 2 : 1);
+    } else if (t.at(i++) == "1") {
+        ++i;  // the rise run
+    }
     while (i < t.size()) out.push_back(t.at(i++));
     std::string s;
     for (const auto& w : out) s += w + ' ';
@@ -656,33 +686,182 @@ std::string as_version_1(const std::string& v2) {
 
 }  // namespace
 
-TEST_CASE("a detector-1 section of an older checkpoint is still resumed", "[detect][restart]") {
+TEST_CASE("detector-1 and detector-2 sections of older checkpoints are still resumed", "[detect][restart]") {
     // Split inside the limb movement (pending and in-progress candidates, no neighbour waiting).
-    for (double split_s : {101.0, 160.0}) {
-        INFO("split at " << split_s << " s");
-        Body body_a = busy_body(), body_b = busy_body();
-        Detector whole(DetectorParams{});
-        std::vector<DetectedMovement> want, got;
-        feed(whole, body_a, 50, 0, 200, want);
-        whole.flush(T0 + 200, want);
+    for (int version : {1, 2}) {
+        for (double split_s : {101.0, 160.0}) {
+            INFO("version " << version << ", split at " << split_s << " s");
+            Body body_a = busy_body(), body_b = busy_body();
+            Detector whole(DetectorParams{});
+            std::vector<DetectedMovement> want, got;
+            feed(whole, body_a, 50, 0, 200, want);
+            whole.flush(T0 + 200, want);
 
-        Detector first(DetectorParams{});
+            Detector first(DetectorParams{});
+            feed(first, body_b, 50, 0, split_s, got);
+            state_text::Writer w;
+            first.save_state(w);
+            const std::string old = as_version(w.str(), version);
+            Detector second(DetectorParams{});
+            state_text::Reader r(old);
+            REQUIRE(second.restore_state(r));
+            CHECK(second.consumed_until() == first.consumed_until());
+            feed(second, body_b, 50, split_s, 200, got);
+            second.flush(T0 + 200, got);
+            // The crest bound (version 1) and the ringing are learnt again after the restart, so only
+            // the movements are compared.
+            REQUIRE(got.size() == want.size());
+            for (std::size_t i = 0; i < want.size(); ++i) {
+                CHECK(got[i].type == want[i].type);
+                CHECK(got[i].start == Approx(want[i].start).margin(1e-6));
+                CHECK(got[i].duration_s == Approx(want[i].duration_s).margin(1e-6));
+            }
+        }
+    }
+}
+
+namespace {
+
+/// A body that jerks every 40 s from 30 s on, `count` times: impulses of `dur_s` at 0.2 g with
+/// 5 Hz ringing starting at half the peak and decaying with `decay_s`.
+Body jerking_body(int count, double dur_s, double decay_s) {
+    Body body;
+    body.extra = [=](double t) {
+        Vec3 v{0, 0, 0};
+        for (int k = 0; k < count; ++k) {
+            const Vec3 j = jerk(t, 30.0 + 40.0 * k, dur_s, 0.2, 0.5, decay_s);
+            for (std::size_t a = 0; a < 3; ++a) v[a] += j[a];
+        }
+        return v;
+    };
+    return body;
+}
+
+std::vector<DetectedMovement> detect(const DetectorParams& p, Body body, double hz, double to_s) {
+    Detector d(p);
+    std::vector<DetectedMovement> out;
+    feed(d, body, hz, 0, to_s, out);
+    d.flush(T0 + to_s, out);
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("a bed that rings longer stretches the twitch limit, learnt from its own impulses", "[detect][ringing]") {
+    // 250 ms jerks on a bed whose ringing decays with 0.17 s (science.md: 0.06-0.11 s). At 25 Hz
+    // a jerk and its ringing then outlast the fixed 0.5 s limit.
+    DetectorParams fixed;
+    fixed.ring_scale_max = 1;  // no learning
+    const auto before = detect(fixed, jerking_body(10, 0.25, 0.17), 25, 440);
+    REQUIRE(before.size() == 10);
+    CHECK(std::count_if(before.begin(), before.end(), [](const auto& m) { return m.type != MovementType::twitch; }) >= 5);
+    for (const auto& m : before) CHECK(m.twitch_limit_s == 0.5);
+    for (double hz : {25.0, 50.0, 100.0}) {
+        INFO("hz " << hz);
+        const auto out = detect(DetectorParams{}, jerking_body(10, 0.25, 0.17), hz, 440);
+        REQUIRE(out.size() == 10);
+        for (std::size_t k = 0; k < out.size(); ++k) {
+            INFO("jerk " << k);
+            CHECK(out[k].start == Approx(T0 + 30 + 40.0 * static_cast<double>(k)).margin(0.1));
+            CHECK(out[k].impulse);
+            CHECK(out[k].decay_s > 0.18);
+            // The first three teach before the limit moves; from then on each is a twitch.
+            if (k < 3) CHECK(out[k].twitch_limit_s == 0.5);
+            else {
+                CHECK(out[k].twitch_limit_s > 0.55);
+                CHECK(out[k].twitch_limit_s <= 0.8);
+                CHECK(out[k].type == MovementType::twitch);
+                CHECK(out[k].duration_s < out[k].twitch_limit_s);
+            }
+        }
+    }
+}
+
+TEST_CASE("a bed that rings as science.md describes barely moves the twitch limit", "[detect][ringing]") {
+    // 100 ms jerks, ringing decaying with 0.07 s: the limit stays within 10 % of twitch_max_s.
+    for (double hz : {25.0, 50.0, 100.0}) {
+        INFO("hz " << hz);
+        const auto out = detect(DetectorParams{}, jerking_body(8, 0.1, 0.07), hz, 360);
+        REQUIRE(out.size() == 8);
+        for (const auto& m : out) {
+            CHECK(m.type == MovementType::twitch);
+            CHECK(m.impulse);
+            CHECK(m.twitch_limit_s >= 0.5);
+            CHECK(m.twitch_limit_s <= 0.55);
+        }
+    }
+}
+
+TEST_CASE("the learnt stretch is bounded by ring_scale_max", "[detect][ringing]") {
+    // Ringing that decays with 0.4 s: far beyond any mattress science.md describes.
+    const auto out = detect(DetectorParams{}, jerking_body(8, 0.25, 0.4), 50, 360);
+    REQUIRE(out.size() >= 8);
+    for (const auto& m : out) CHECK(m.twitch_limit_s <= 0.5 * DetectorParams{}.ring_scale_max + 1e-12);
+    CHECK(out.back().twitch_limit_s > 0.5);
+}
+
+TEST_CASE("limb movements and double strokes teach nothing about the bed's ringing", "[detect][ringing]") {
+    Body body;
+    body.extra = [](double t) -> Vec3 {
+        Vec3 v{0, 0, 0};
+        for (int k = 0; k < 6; ++k) {
+            // A limb movement that starts at full strength: a fast rise, but it goes on for 1.2 s.
+            const double a0 = 20.0 + 60.0 * k;
+            if (t >= a0 && t < a0 + 1.2) v[0] += 0.1 * std::sin(2 * PI * 3 * (t - a0));
+            // Two strokes 0.3 s apart: each rises fast, but the envelope comes back after the first.
+            const Vec3 j1 = jerk(t, a0 + 30, 0.1, 0.2, 0.1), j2 = jerk(t, a0 + 30.3, 0.1, 0.2, 0.1);
+            for (std::size_t i = 0; i < 3; ++i) v[i] += j1[i] + j2[i];
+        }
+        return v;
+    };
+    const auto out = detect(DetectorParams{}, body, 50, 400);
+    REQUIRE(out.size() >= 12);
+    for (const auto& m : out) {
+        INFO("at " << m.start - T0 << " s");
+        CHECK_FALSE(m.impulse);
+        CHECK(m.twitch_limit_s == 0.5);
+    }
+}
+
+TEST_CASE("a detector restored after it learnt the ringing continues with the same limit", "[detect][ringing][restart]") {
+    for (double split_s : {150.0, 191.0}) {  // quiet time; inside the fifth jerk's ringing
+        INFO("split at " << split_s << " s");
+        Body body_a = jerking_body(8, 0.25, 0.17), body_b = jerking_body(8, 0.25, 0.17);
+        Detector whole(DetectorParams{}), first(DetectorParams{}), second(DetectorParams{});
+        std::vector<DetectedMovement> want, got;
+        feed(whole, body_a, 50, 0, 360, want);
+        whole.flush(T0 + 360, want);
         feed(first, body_b, 50, 0, split_s, got);
         state_text::Writer w;
         first.save_state(w);
-        const std::string v1 = as_version_1(w.str());
-        Detector second(DetectorParams{});
-        state_text::Reader r(v1);
+        state_text::Reader r(w.str());
         REQUIRE(second.restore_state(r));
-        CHECK(second.consumed_until() == first.consumed_until());
-        feed(second, body_b, 50, split_s, 200, got);
-        second.flush(T0 + 200, got);
-        // The crest bound is learnt again after the restart, so only the movements are compared.
+        feed(second, body_b, 50, split_s, 360, got);
+        second.flush(T0 + 360, got);
+        REQUIRE(want.size() == 8);
         REQUIRE(got.size() == want.size());
-        for (std::size_t i = 0; i < want.size(); ++i) {
-            CHECK(got[i].type == want[i].type);
-            CHECK(got[i].start == Approx(want[i].start).margin(1e-6));
-            CHECK(got[i].duration_s == Approx(want[i].duration_s).margin(1e-6));
-        }
+        for (std::size_t i = 0; i < want.size(); ++i) CHECK(same(got[i], want[i]));
+        CHECK(want.back().twitch_limit_s > 0.5);
+    }
+}
+
+TEST_CASE("a damaged list of learnt impulse decays is refused", "[detect][ringing][restart][hostile]") {
+    const std::string good = saved_after(jerking_body(4, 0.25, 0.17), 200);
+    std::size_t at = 0;
+    as_version(good, 2, &at);
+    std::istringstream in(good);
+    std::vector<std::string> t;
+    for (std::string s; in >> s;) t.push_back(s);
+    REQUIRE(t.at(at) == "4");  // four decays learnt
+    REQUIRE(at < t.size());
+    for (const char* bad : {"-0.1", "nan", "5", "0"}) {
+        INFO("decay " << bad);
+        std::vector<std::string> b = t;
+        b[at + 1] = bad;
+        std::string text;
+        for (const auto& s : b) text += s + ' ';
+        Detector d(DetectorParams{});
+        state_text::Reader r(text);
+        CHECK_FALSE(d.restore_state(r));
     }
 }
