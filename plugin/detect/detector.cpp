@@ -126,20 +126,33 @@ private:
 };
 
 /// Robust level of one envelope over quiet seconds: per second the median and the MAD of its
-/// samples, over the last N seconds the median of each.
+/// samples, over the last N seconds the median of each. Sorted copies of the N seconds are kept
+/// up to date (one value out, one in per second), so the level needs no copy and no selection.
 class FloorStats {
 public:
     void reset(std::size_t seconds) {
         medians_.assign(std::max<std::size_t>(1, seconds), 0.0);
         mads_.assign(medians_.size(), 0.0);
         head_ = filled_ = 0;
+        sorted_medians_.clear();
+        sorted_mads_.clear();
+        sorted_medians_.reserve(medians_.size());
+        sorted_mads_.reserve(medians_.size());
     }
     /// Median of one second's samples (reorders them).
     static double second_median(std::vector<double>& v) { return median_of(v); }
     void add_second(std::vector<double>& v, double median) {
         for (double& q : v) q = std::abs(q - median);
+        const double mad = median_of(v);
+        if (filled_ == medians_.size()) {
+            sorted_replace(sorted_medians_, medians_[head_], median);
+            sorted_replace(sorted_mads_, mads_[head_], mad);
+        } else {
+            sorted_insert(sorted_medians_, median);
+            sorted_insert(sorted_mads_, mad);
+        }
         medians_[head_] = median;
-        mads_[head_] = median_of(v);
+        mads_[head_] = mad;
         head_ = (head_ + 1) % medians_.size();
         if (filled_ < medians_.size()) ++filled_;
     }
@@ -149,12 +162,8 @@ public:
     /// of the per-second medians, because a smooth envelope barely moves within one second but
     /// wanders from second to second.
     std::pair<double, double> level() const {
-        std::vector<double> m(medians_.begin(), medians_.begin() + static_cast<std::ptrdiff_t>(filled_));
-        std::vector<double> d(mads_.begin(), mads_.begin() + static_cast<std::ptrdiff_t>(filled_));
-        const double level = median_of(m);
-        const double within = median_of(d);
-        for (double& q : m) q = std::abs(q - level);
-        const double between = median_of(m);
+        const auto [level, between] = sorted_median_mad(sorted_medians_);
+        const double within = sorted_mads_.empty() ? 0.0 : sorted_mads_[sorted_mads_.size() / 2];
         return {level, MAD_TO_SIGMA * std::sqrt(within * within + between * between)};
     }
     void save(state_text::Writer& w) const {
@@ -175,15 +184,22 @@ public:
             med[i] = r.num();
             mad[i] = r.num();
         }
+        // Until the window is full, the seconds fill it from the start.
+        if (filled < medians_.size() && head != filled) r.reject();
         if (!r.ok() || head >= medians_.size()) return;
         medians_ = std::move(med);
         mads_ = std::move(mad);
         head_ = head;
         filled_ = filled;
+        sorted_medians_.assign(medians_.begin(), medians_.begin() + static_cast<std::ptrdiff_t>(filled_));
+        sorted_mads_.assign(mads_.begin(), mads_.begin() + static_cast<std::ptrdiff_t>(filled_));
+        std::sort(sorted_medians_.begin(), sorted_medians_.end());
+        std::sort(sorted_mads_.begin(), sorted_mads_.end());
     }
 
 private:
     std::vector<double> medians_, mads_;
+    std::vector<double> sorted_medians_, sorted_mads_;  // the first `filled_` of each, ascending
     std::size_t head_ = 0, filled_ = 0;
 };
 
@@ -194,18 +210,22 @@ public:
     void reset(std::size_t seconds) {
         maxima_.assign(std::max<std::size_t>(1, seconds), 0.0);
         head_ = filled_ = 0;
+        sorted_.clear();
+        sorted_.reserve(maxima_.size());
     }
     void add_second(double max_g) {
+        if (filled_ == maxima_.size())
+            sorted_replace(sorted_, maxima_[head_], max_g);
+        else
+            sorted_insert(sorted_, max_g);
         maxima_[head_] = max_g;
         head_ = (head_ + 1) % maxima_.size();
         if (filled_ < maxima_.size()) ++filled_;
     }
     double bound() const {
         if (filled_ < std::min(MIN_FLOOR_SECONDS, maxima_.size())) return 0;
-        std::vector<double> m(maxima_.begin(), maxima_.begin() + static_cast<std::ptrdiff_t>(filled_));
-        const double median = median_of(m);
-        for (double& q : m) q = std::abs(q - median);
-        const double scale = median_of(m) / GUMBEL_MAD;
+        const auto [median, mad] = sorted_median_mad(sorted_);
+        const double scale = mad / GUMBEL_MAD;
         return median + scale * (std::log(CREST_SECONDS) - GUMBEL_MEDIAN);
     }
     void save(state_text::Writer& w) const {
@@ -220,14 +240,18 @@ public:
         const auto filled = r.count(maxima_.size());
         std::vector<double> m(maxima_.size());
         for (double& q : m) q = r.num();
+        if (filled < maxima_.size() && head != filled) r.reject();
         if (!r.ok() || head >= maxima_.size()) return;
         maxima_ = std::move(m);
         head_ = head;
         filled_ = filled;
+        sorted_.assign(maxima_.begin(), maxima_.begin() + static_cast<std::ptrdiff_t>(filled_));
+        std::sort(sorted_.begin(), sorted_.end());
     }
 
 private:
     std::vector<double> maxima_;
+    std::vector<double> sorted_;  // the first `filled_` maxima, ascending
     std::size_t head_ = 0, filled_ = 0;
 };
 

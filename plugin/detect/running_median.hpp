@@ -1,7 +1,8 @@
-// Centred running median over a fixed odd window and the order-statistic median of a buffer: the detector's high-pass mechanics.
+// Order statistics for the detector: a centred running median over a fixed window, sorted windows with their median and MAD, and the median of a buffer.
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstring>
 #include <utility>
@@ -95,6 +96,48 @@ private:
     std::vector<double> sorted_;
     std::size_t head_ = 0;
 };
+
+/// Replaces one value equal to `old` by `x` in the ascending buffer `s` (or inserts `x` when
+/// `old` is absent, which a caller's invariant excludes), keeping it ascending; no allocation.
+inline void sorted_replace(std::vector<double>& s, double old, double x) {
+    auto at = std::lower_bound(s.begin(), s.end(), old);
+    if (at == s.end() || *at != old) {
+        s.insert(std::upper_bound(s.begin(), s.end(), x), x);
+        return;
+    }
+    // Slide the values between the old and the new place by one, then drop x in.
+    if (x >= old) {
+        auto to = std::upper_bound(at, s.end(), x);
+        std::move(at + 1, to, at);
+        *(to - 1) = x;
+    } else {
+        auto to = std::upper_bound(s.begin(), at, x);
+        std::move_backward(to, at, at + 1);
+        *to = x;
+    }
+}
+
+/// Inserts `x` into the ascending buffer `s` after its equals.
+inline void sorted_insert(std::vector<double>& s, double x) { s.insert(std::upper_bound(s.begin(), s.end(), x), x); }
+
+/// The median of an ascending buffer as median_of takes it (the element at size/2; 0 when
+/// empty) and the median absolute deviation from it (the element at size/2 of |s[i] − median|),
+/// without copying: the deviations below and above the median are two ascending runs, merged up
+/// to the middle. The same values as median_of on a copy, bit for bit.
+inline std::pair<double, double> sorted_median_mad(const std::vector<double>& s) {
+    if (s.empty()) return {0.0, 0.0};
+    const std::size_t n = s.size();
+    const std::size_t k = n / 2;
+    const double m = s[k];
+    // lo: next index below the median still to take (lo − 1), hi: next index from the median up.
+    std::size_t lo = k, hi = k;
+    double dev = 0;
+    for (std::size_t taken = 0; taken <= k; ++taken) {
+        const bool left = lo > 0 && (hi == n || std::abs(s[lo - 1] - m) <= std::abs(s[hi] - m));
+        dev = left ? std::abs(s[--lo] - m) : std::abs(s[hi++] - m);
+    }
+    return {m, dev};
+}
 
 /// The element at index size/2 of `v` in ascending order (the upper median of an even count),
 /// 0 for an empty buffer. Reorders `v`; the buffer is the caller's, so repeated calls allocate
