@@ -30,90 +30,68 @@ inline bool at_end(od::document& doc) {
 
 /// A JSON number token (`token`: raw JSON, possibly followed by whitespace) as a double, typed as
 /// Boost.JSON types it: an integer of up to 19 digits is an int64 or uint64 first (so "-0" is
-/// +0.0), then a double. A decimal is rounded to the nearest double: with a significand up to
-/// 2^53 and a power of ten of at most 22 by one exact division or multiplication (Clinger's fast
-/// path), else by std::from_chars (also correctly rounded). Boost.JSON 1.81 does not always round
-/// to the nearest (it may be 1 ULP off); where it is off, this is the correct value. False for
-/// text that is not a JSON number, for integers of more than 19 digits, for a value that
-/// overflows or underflows, and for a zero with a huge exponent: the callers leave those to their
-/// complete Boost.JSON path, as before.
+/// +0.0), then a double; a decimal is std::from_chars's correctly rounded double. Boost.JSON 1.81
+/// does not always round to the nearest (it may be 1 ULP off); where it is off, this is the
+/// correct value. False for text that is not a JSON number (std::from_chars alone would take "01",
+/// "inf" or "1."), for integers of more than 19 digits, for a value that overflows or underflows,
+/// and for a zero with a power of ten beyond ±22: the callers leave those to their complete
+/// Boost.JSON path (which reads 0e400 as NaN and refuses it).
 inline bool parse_number(std::string_view token, double& out) {
-    static constexpr double POW10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
-                                       1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
     const char* p = token.data();
     const char* const end = p + token.size();
     const auto digit = [&](const char* q) { return q < end && *q >= '0' && *q <= '9'; };
+    const char* const first = p;
     const bool negative = p < end && *p == '-';
     if (negative) ++p;
-    std::uint64_t mantissa = 0;
-    int digits = 0;     // significant digits seen
-    bool exact = true;  // all of them are in `mantissa`
-    const char* const first = p - (negative ? 1 : 0);
-    const auto take = [&](char c) {
-        if (mantissa == 0 && c == '0') return;  // leading zeros of a fraction add nothing
-        if (++digits > 19) {
-            exact = false;
-            return;
-        }
-        mantissa = mantissa * 10 + static_cast<std::uint64_t>(c - '0');
-    };
+    const char* const int_first = p;
+    bool nonzero = false;  // a digit other than 0 anywhere in the significand
     if (!digit(p)) return false;
     if (*p == '0') {
         ++p;  // JSON allows no other digit after a leading zero
     } else {
-        while (digit(p)) take(*p++);
+        nonzero = true;
+        while (digit(p)) ++p;
     }
+    const char* const int_last = p;
+    int fraction_digits = 0;
     bool integer = true;
-    int exponent = 0;
     if (p < end && *p == '.') {
         integer = false;
         ++p;
         if (!digit(p)) return false;
-        while (digit(p)) {
-            take(*p++);
-            if (exact) --exponent;
-        }
+        for (; digit(p); ++p, ++fraction_digits) nonzero = nonzero || *p != '0';
     }
+    int exponent = 0;
     if (p < end && (*p == 'e' || *p == 'E')) {
         integer = false;
         ++p;
         const bool exp_negative = p < end && *p == '-';
         if (p < end && (*p == '-' || *p == '+')) ++p;
         if (!digit(p)) return false;
-        int e = 0;
         while (digit(p)) {
-            if (e > 1000) return false;
-            e = e * 10 + (*p++ - '0');
+            if (exponent > 1000) return false;
+            exponent = exponent * 10 + (*p++ - '0');
         }
-        exponent += exp_negative ? -e : e;
+        if (exp_negative) exponent = -exponent;
     }
     const char* const last = p;
     while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) ++p;
     if (p != end) return false;
     if (integer) {
-        if (!exact) return false;
-        if (negative && mantissa > (std::uint64_t{1} << 63)) return false;  // below int64
-        // As Boost.JSON: an integer is an int64 (so "-0" is 0) or a uint64, then a double.
-        if (negative) out = mantissa == 0 ? 0.0 : -static_cast<double>(mantissa);
-        else out = static_cast<double>(mantissa);
+        if (int_last - int_first > 19) return false;
+        std::uint64_t magnitude = 0;  // 19 digits always fit
+        std::from_chars(int_first, int_last, magnitude);
+        if (negative && magnitude > (std::uint64_t{1} << 63)) return false;  // below int64
+        out = negative && magnitude != 0 ? -static_cast<double>(magnitude) : static_cast<double>(magnitude);
         return true;
     }
-    // A zero with a huge exponent (0e400) also goes to the complete path: Boost.JSON 1.81 reads it
-    // as NaN, refused there as before.
-    if (mantissa == 0) {
-        if (exponent < -22 || exponent > 22) return false;
+    if (!nonzero) {
+        if (exponent - fraction_digits < -22 || exponent - fraction_digits > 22) return false;
         out = negative ? -0.0 : 0.0;
         return true;
     }
-    if (!exact || mantissa > (std::uint64_t{1} << 53) || exponent < -22 || exponent > 22) {
-        // The digits dropped after the 19th shift the decimal point: from_chars reads the text.
-        const auto r = std::from_chars(first, last, out);
-        return r.ec == std::errc() && r.ptr == last;
-    }
-    double d = static_cast<double>(mantissa);
-    d = exponent < 0 ? d / POW10[-exponent] : d * POW10[exponent];
-    out = negative ? -d : d;
-    return true;
+    const auto r = std::from_chars(first, last, out);
+    return r.ec == std::errc() && r.ptr == last;
 }
 
 /// The number at `v` (an On-Demand value) by parse_number, from its raw token. simdjson 3.0.1's
