@@ -2,7 +2,7 @@
 """hypnic's macro benchmarks, each against its ceiling or peer in the same run (called by bench/run.sh).
 
 Prints one `name value unit` line per figure on stdout; progress goes to stderr. Figures:
-replay vs the Python json peer, live ingest vs mosquitto_sub, CPU per hour of data, idle wake-ups,
+replay vs the Python json peer (and the parsing half of the replay alone), live ingest vs mosquitto_sub, CPU per hour of data, idle wake-ups,
 peak RSS per number of sleepers, and replay memory for captures of one and two nights.
 """
 import argparse
@@ -176,18 +176,30 @@ def simulate(hypnicd, out, nights):
 def bench_replay(a, work, capture):
     size_mb = os.path.getsize(capture) / 1e6
     best_h = best_p = float("inf")
-    cpu_h = cpu_p = float("inf")  # user + system CPU s: fairer than wall time on a busy machine
+    cpu_h = cpu_p = cpu_q = float("inf")  # user + system CPU s: fairer than wall time on a busy machine
     rss_kb = 0
+    peer_out = os.path.join(work, "peer.out")
+    parse_out = os.path.join(work, "parse_only.out")
     for i in range(a.runs):
         out = os.path.join(work, "replay.out")
         w, ru = run_timed([a.hypnicd, "replay", "--config", SIM_CONFIG, "--capture", capture, "--out", out])
         best_h = min(best_h, w)
         cpu_h = min(cpu_h, ru.ru_utime + ru.ru_stime)
         rss_kb = max(rss_kb, ru.ru_maxrss)
-        w, ru = run_timed([sys.executable, os.path.join(HERE, "peer_parse.py"), capture], stdout=subprocess.DEVNULL)
+        with open(peer_out, "w") as f:
+            w, ru = run_timed([sys.executable, os.path.join(HERE, "peer_parse.py"), capture], stdout=f)
         best_p = min(best_p, w)
         cpu_p = min(cpu_p, ru.ru_utime + ru.ru_stime)
+        # The parsing half of the replay alone (capture lines and accel payloads, nothing detected),
+        # so the replay's time splits into parsing and detection with figures from this same run.
+        with open(parse_out, "w") as f:
+            _, ru = run_timed([a.parse_only, capture], stdout=f)
+        cpu_q = min(cpu_q, ru.ru_utime + ru.ru_stime)
         log(f"replay run {i + 1}/{a.runs}: hypnicd {best_h:.3f} s, python {best_p:.3f} s (best so far)")
+    with open(peer_out) as f, open(parse_out) as g:
+        peer_counts, parse_counts = f.read().strip(), g.read().strip()
+    if peer_counts != parse_counts:
+        raise RuntimeError(f"parse-only and the Python peer did different work: {parse_counts!r} vs {peer_counts!r}")
     emit("replay_runs", a.runs, "runs")
     emit("replay_capture_size", size_mb, "MB")
     emit("replay_hypnicd_best", best_h, "s")
@@ -199,6 +211,10 @@ def bench_replay(a, work, capture):
     emit("replay_python_json_cpu_best", cpu_p, "s")
     emit("replay_cpu_ratio", cpu_h / cpu_p, "hypnicd/python")
     emit("replay_cpu_throughput", size_mb / cpu_h, "MB/cpu_s")
+    emit("replay_parse_only_cpu_best", cpu_q, "s")
+    emit("replay_parse_only_cpu_ratio", cpu_q / cpu_p, "parse_only/python")
+    emit("replay_parse_only_cpu_throughput", size_mb / cpu_q, "MB/cpu_s")
+    emit("replay_parse_share", min(cpu_q / cpu_h, 1.0), "parse_only/replay")
     return rss_kb
 
 
@@ -290,6 +306,7 @@ def main():
     a = ap.parse_args()
     a.hypnicd = os.path.join(a.build, "app", "hypnicd")
     a.flood = os.path.join(a.build, "bench", "hypnic_flood")
+    a.parse_only = os.path.join(a.build, "bench", "hypnic_parse_only")
     groups = a.only.split(",")
     work = tempfile.mkdtemp(prefix="hypnic-bench-")
     broker = None

@@ -14,7 +14,7 @@ if [ "${1:-}" = "--micro" ]; then micro=1; shift; fi
 launcher=""
 command -v ccache >/dev/null 2>&1 && launcher="-DCMAKE_CXX_COMPILER_LAUNCHER=ccache"
 cmake -S "$src" -B "$build" -G Ninja -DHYPNIC_BUILD_BENCH=ON $launcher >/dev/null
-ninja -C "$build" -j2 hypnicd hypnic_flood hypnic_micro >&2
+ninja -C "$build" -j2 hypnicd hypnic_flood hypnic_micro hypnic_parse_only >&2
 
 if [ "$micro" = 1 ]; then
     "$build/bench/hypnic_micro" --benchmark_min_time=0.2 >&2
