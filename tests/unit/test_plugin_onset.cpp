@@ -12,8 +12,10 @@ namespace {
 
 /// In bed 22:00, lights out 22:10, restless until 22:20 (so five still minutes give an onset at
 /// about 22:21 and a window to about 22:26), then still; the given twitches; out of bed at 01:00.
+/// `onset_section_min` sets night.onset_section_min; a fidget stretch [again_from, again_to) after
+/// the first one is added when again_to > again_from.
 NightSummary night_with_twitches(const std::vector<UnixS>& twitches, UnixS restless_until = at(22, 20),
-                                 int onset_section_min = 0) {
+                                 int onset_section_min = 0, UnixS again_from = 0, UnixS again_to = 0) {
     Bedroom room;
     room.sleeper().night.onset_section_min = onset_section_min;
     room.add_accel(at(21, 55), at(1, 0, 0, 1));
@@ -21,6 +23,7 @@ NightSummary night_with_twitches(const std::vector<UnixS>& twitches, UnixS restl
     const std::size_t presence = room.add_sensor(SensorKind::presence);
     const std::size_t lights = room.add_sensor(SensorKind::lights);
     restless(accel, at(22, 0), restless_until);
+    if (again_to > again_from) restless(accel, again_from, again_to);
     for (UnixS t : twitches) accel.bursts.push_back(twitch_at(t));
     room.presence(presence, at(22, 0), true);
     room.presence(presence, at(0, 59, 50, 1), false);
@@ -130,26 +133,12 @@ TEST_CASE("onset_section_min: a fidget soon after a still run shows the sleeper 
     // Restless until 22:20, still, then one more fidget stretch 22:27-22:29 and still after it.
     // Tudor-Locke's five minutes alone take 22:21; a 10-minute section with at most one moving
     // minute cannot start before the fidgets, so the onset is held back to 22:29.
-    Bedroom room;
-    room.sleeper().night.onset_section_min = 10;
-    room.add_accel(at(21, 55), at(1, 0, 0, 1));
-    AccelStream& accel = room.streams.back();
-    const std::size_t presence = room.add_sensor(SensorKind::presence);
-    const std::size_t lights = room.add_sensor(SensorKind::lights);
-    restless(accel, at(22, 0), at(22, 20));
-    restless(accel, at(22, 27), at(22, 29));
-    room.presence(presence, at(22, 0), true);
-    room.presence(presence, at(0, 59, 50, 1), false);
-    room.light(lights, at(21, 50), true);
-    room.light(lights, at(22, 10), false);
-    room.run(at(1, 40, 0, 1));
-    const auto nights = room.outputs<NightSummary>();
-    REQUIRE(nights.size() == 1);
-    REQUIRE(nights[0].sleep_onset);
-    CHECK(*nights[0].sleep_onset >= at(22, 29));
-    CHECK(*nights[0].sleep_onset <= at(22, 31));
+    const NightSummary s = night_with_twitches({}, at(22, 20), 10, at(22, 27), at(22, 29));
+    REQUIRE(s.sleep_onset);
+    CHECK(*s.sleep_onset >= at(22, 29));
+    CHECK(*s.sleep_onset <= at(22, 31));
     // Off (the default): the still run before the fidgets is taken.
-    const NightSummary off = night_with_twitches({}, at(22, 20), 0);
+    const NightSummary off = night_with_twitches({}, at(22, 20), 0, at(22, 27), at(22, 29));
     REQUIRE(off.sleep_onset);
     CHECK(std::abs(*off.sleep_onset - at(22, 21)) <= 60);
     // With no fidget after the still run the section starts where the run does.
