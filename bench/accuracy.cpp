@@ -118,6 +118,9 @@ struct Result {
 };
 
 double g_onset_burst_gap_min = -1;  // --onset-burst-gap MIN: night.onset_burst_gap_min (0: off) instead of its default
+double g_onset_single_start_min = -1;  // --onset-single-start MIN: night.onset_single_start_min instead of its default
+int g_onset_sleep_min = -1;            // --onset-sleep-min N: night.onset_sleep_min instead of its default
+int g_onset_section_min = -1;          // --onset-section N: night.onset_section_min (0: off) instead of its default
 
 /// The sensors of tests/data/sim/hypnic.yaml, in the same order.
 PluginParams sim_plugin_params() {
@@ -136,6 +139,9 @@ PluginParams sim_plugin_params() {
                   sensor(SensorKind::lights, "zigbee2mqtt/bedroom_light", false)};
     sl.winddown.enabled = false;
     if (g_onset_burst_gap_min >= 0) sl.night.onset_burst_gap_min = g_onset_burst_gap_min;
+    if (g_onset_single_start_min >= 0) sl.night.onset_single_start_min = g_onset_single_start_min;
+    if (g_onset_sleep_min >= 0) sl.night.onset_sleep_min = g_onset_sleep_min;
+    if (g_onset_section_min >= 0) sl.night.onset_section_min = g_onset_section_min;
     pp.sleepers.push_back(sl);
     return pp;
 }
@@ -486,11 +492,15 @@ int main(int argc, char** argv) {
         else if (a == "--explain") g_explain = true;
         else if (a == "--onset") g_onset = true;
         else if (a == "--onset-burst-gap" && i + 1 < argc) g_onset_burst_gap_min = std::max(0.0, std::atof(argv[++i]));
+        else if (a == "--onset-single-start" && i + 1 < argc) g_onset_single_start_min = std::max(0.0, std::atof(argv[++i]));
+        else if (a == "--onset-sleep-min" && i + 1 < argc) g_onset_sleep_min = std::max(1, std::atoi(argv[++i]));
+        else if (a == "--onset-section" && i + 1 < argc) g_onset_section_min = std::max(0, std::atoi(argv[++i]));
         else if (a == "--external" && i + 1 < argc) external = argv[++i];
         else {
             std::fprintf(stderr,
                          "usage: hypnic_accuracy [--nights N per configuration] [--seed S] [--hz F] [--perturbed] "
-                         "[--external DIR] [--explain] [--onset] [--onset-burst-gap MIN]\n");
+                         "[--external DIR] [--explain] [--onset] [--onset-burst-gap MIN]\n"
+                         "       [--onset-single-start MIN] [--onset-sleep-min N] [--onset-section N]\n");
             return 2;
         }
     }

@@ -621,7 +621,7 @@ const std::array<Field<DetectorParams>, 18> DETECTOR_FIELDS = {{
     {"ring_impulses", &DetectorParams::ring_impulses, 3, 101, "impulses"},
 }};
 
-const std::array<Field<NightParams>, 14> NIGHT_FIELDS = {{
+const std::array<Field<NightParams>, 16> NIGHT_FIELDS = {{
     {"onset_sleep_min", &NightParams::onset_sleep_min, 1, 60, "minutes"},
     {"wake_min", &NightParams::wake_min, 1, 120, "minutes"},
     {"onset_window_after_min", &NightParams::onset_window_after_min, 0, 120, "minutes"},
@@ -636,6 +636,8 @@ const std::array<Field<NightParams>, 14> NIGHT_FIELDS = {{
     {"onset_twitch_gap_min", &NightParams::onset_twitch_gap_min, 0, 60, "minutes"},
     {"onset_settle_max_min", &NightParams::onset_settle_max_min, 0, 240, "minutes"},
     {"onset_burst_gap_min", &NightParams::onset_burst_gap_min, 0, 30, "minutes"},
+    {"onset_single_start_min", &NightParams::onset_single_start_min, 0, 120, "minutes"},
+    {"onset_section_min", &NightParams::onset_section_min, 0, 120, "minutes"},
 }};
 
 // Advice (docs/advice.md). The doctor hint never comes from one night, hence the lower bounds of 2.

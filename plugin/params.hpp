@@ -74,6 +74,8 @@ struct NightParams {
     double onset_twitch_gap_min = 10;    ///< a twitch this soon after the onset window closed moves the onset to it
     double onset_settle_max_min = 60;    ///< ...but only this long after settling began
     double onset_burst_gap_min = 3;      ///< two twitches this close after the onset are a burst of sleep starts: the onset moves to its first (0: off)
+    double onset_single_start_min = 5;   ///< a lone twitch this soon after the still onset (inside the onset window) moves the onset to it (0: off)
+    int onset_section_min = 0;           ///< bed sensors: onset needs this many minutes from a still one with at most one moving minute (0: off, the onset_sleep_min run alone)
 };
 
 /// Twitch-heavy verdict and baseline.

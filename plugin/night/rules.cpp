@@ -67,11 +67,15 @@ UnixS onset_after_sleep_starts(UnixS onset, UnixS settle_from, std::vector<UnixS
         return chained;
     // Still minutes before a burst inside the window were lying awake: they must not pull the onset
     // earlier than the burst's first twitch.
-    const double burst_s = p.onset_burst_gap_min * 60;
-    for (std::size_t i = 0; burst_s > 0 && i + 1 < twitch_starts.size(); ++i) {
+    const double burst_s = p.onset_burst_gap_min * 60, single_s = p.onset_single_start_min * 60;
+    for (std::size_t i = 0; i < twitch_starts.size(); ++i) {
         const UnixS t = twitch_starts[i];
         if (t <= onset || t > latest || t > onset + p.onset_window_after_min * 60) continue;
-        if (twitch_starts[i + 1] - t <= burst_s) return chain_sleep_starts(t, latest, twitch_starts, p);
+        const bool burst = burst_s > 0 && i + 1 < twitch_starts.size() && twitch_starts[i + 1] - t <= burst_s;
+        // A sleep start this soon after the stillness began shows those still minutes were the
+        // drowsy approach to the transition, not sleep yet.
+        const bool single = single_s > 0 && t - onset <= single_s;
+        if (burst || single) return chain_sleep_starts(t, latest, twitch_starts, p);
     }
     return onset;
 }

@@ -52,7 +52,9 @@ std::optional<std::size_t> find_run(const std::vector<score::State>& states, std
 ///     the transition) or the next twitch follows within `onset_burst_gap_min` (a burst: the
 ///     transition itself, however long the stillness before it); such moves chain, in time order;
 ///  2. when that moved nothing and the onset does not already sit on a twitch, the first burst inside
-///     the window moves the onset to its first twitch, and step 1 runs again from there.
+///     the window moves the onset to its first twitch, and so does a lone twitch no later than
+///     `onset_single_start_min` after `onset` (a sleep start minutes into the stillness: those
+///     minutes were the drowsy approach); step 1 then runs again from there.
 /// The result is never earlier than `onset`, nor than step 1 alone; a gap of 0 turns its part off.
 UnixS onset_after_sleep_starts(UnixS onset, UnixS settle_from, std::vector<UnixS> twitch_starts, const NightParams& p);
 

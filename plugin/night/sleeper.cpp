@@ -699,8 +699,16 @@ struct SleeperNight::Impl {
         } else {
             n.wake_run = 0;
         }
-        if ((phase == Phase::settling || phase == Phase::waking) && n.sleep_run >= p.night.onset_sleep_min) {
-            const UnixS at = n.sleep_run_start * MINUTE_S;
+        std::optional<long long> asleep_from;
+        // The first onset from a bed sensor also needs the still run to open a section with no more
+        // than one moving minute: someone lying awake keeps adjusting, a sleeper moves rarely (the
+        // immobile-minutes rule of Actiware). Wearable epochs keep Tudor-Locke's run alone.
+        if (phase == Phase::settling && !has_activity && !n.onset && p.night.onset_section_min > 0)
+            asleep_from = still_section_from(m);
+        else if ((phase == Phase::settling || phase == Phase::waking) && n.sleep_run >= p.night.onset_sleep_min)
+            asleep_from = n.sleep_run_start;
+        if (asleep_from) {
+            const UnixS at = *asleep_from * MINUTE_S;
             if (!n.onset) {
                 n.onset = at;
                 follow_sleep_starts();
@@ -713,6 +721,24 @@ struct SleeperNight::Impl {
             set_phase(Phase::waking, at, out);
             n.sleep_run = 0;
         }
+    }
+
+    /// The first minute of the section of max(onset_section_min, onset_sleep_min) minutes that ends
+    /// with minute m when the section lies after settling began, opens with onset_sleep_min sleep
+    /// minutes (Tudor-Locke's run), holds no missing minute and at most one wake minute; otherwise
+    /// nothing. Each section is looked at once, when its last minute is decided.
+    std::optional<long long> still_section_from(long long m) const {
+        const auto& n = *night;
+        const long long first = m - std::max(p.night.onset_section_min, p.night.onset_sleep_min) + 1;
+        if (first * MINUTE_S < n.runs_from - 1e-6) return std::nullopt;
+        int moving = 0;
+        for (long long k = first; k <= m; ++k) {
+            const auto it = n.states.find(k);
+            if (it == n.states.end() || it->second == score::State::missing) return std::nullopt;
+            if (it->second != score::State::wake) continue;
+            if (k < first + p.night.onset_sleep_min || ++moving > 1) return std::nullopt;
+        }
+        return first;
     }
 
     void prune() {

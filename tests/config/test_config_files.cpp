@@ -113,7 +113,7 @@ TEST_CASE("the example configuration names every key the loader knows") {
           "min_on_g:", "merge_gap_s:", "twitch_max_s:", "lm_max_s:", "large_min_s:", "gravity_shift_deg:",
           "plm_wasm2016:", "plm_min_run:", "release_frac:", "max_movement_s:", "ring_decay_s:", "ring_scale_max:", "ring_impulses:", "sleep_algorithm:", "onset_sleep_min:", "wake_min:",
           "onset_window_after_min:", "bathroom_trip_max_min:", "min_in_bed_min:", "evening_start_hour:", "wake_moving_s:", "min_minute_coverage:", "data_stopped_min:",
-          "bleed_window_s:", "bleed_ratio:", "onset_twitch_gap_min:", "onset_settle_max_min:", "onset_burst_gap_min:",
+          "bleed_window_s:", "bleed_ratio:", "onset_twitch_gap_min:", "onset_settle_max_min:", "onset_burst_gap_min:", "onset_single_start_min:", "onset_section_min:",
           "default_onset_twitches:", "min_nights:", "baseline_nights:", "k_mad:", "advice:", "history_nights:", "min_each:", "z:",
           "min_effect:", "stress_level:", "plm_index_per_h:", "plm_periodicity:", "plm_nights:", "plm_window_nights:",
           "discomfort_nights:", "mattress_share:", "bedtime:",

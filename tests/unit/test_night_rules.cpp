@@ -65,6 +65,7 @@ TEST_CASE("runs: the first index that starts n consecutive states; missing break
 
 TEST_CASE("sleep starts: a straggler just after the onset window moves the onset to it, and chains", "[night][rules][onset]") {
     NightParams p;  // window 5 min after onset, straggler gap 10 min, burst gap 3 min, settle max 60 min
+    p.onset_single_start_min = 0;  // the lone-start rule has its own case below
     const UnixS lo = at(22, 0), onset = at(22, 10);
     // Lone twitches inside the window (up to 22:15): nothing moves.
     CHECK(onset_after_sleep_starts(onset, lo, {at(22, 11), at(22, 15)}, p) == onset);
@@ -116,7 +117,38 @@ TEST_CASE("sleep starts: a burst inside the window moves the onset to its first 
     // A burst before the onset (still restless after it) never pulls the onset earlier.
     CHECK(onset_after_sleep_starts(onset, lo, {at(22, 8), at(22, 9)}, p) == onset);
     p.onset_burst_gap_min = 0;
+    p.onset_single_start_min = 0;
     CHECK(onset_after_sleep_starts(onset, lo, burst, p) == onset);
+}
+
+TEST_CASE("sleep starts: a lone twitch soon after the still onset holds the onset back to it", "[night][rules][onset]") {
+    NightParams p;  // lone start within 5 min, window 5 min after onset
+    const UnixS lo = at(22, 0), onset = at(22, 10);
+    // Still from 22:10, one sleep start at 22:13: the still minutes before it were the drowsy
+    // approach, so the onset is the twitch, and its window now runs to 22:18.
+    CHECK(onset_after_sleep_starts(onset, lo, {at(22, 13)}, p) == at(22, 13));
+    // A straggler 8 min after the new window's end then chains as before.
+    CHECK(onset_after_sleep_starts(onset, lo, {at(22, 13), at(22, 26)}, p) == at(22, 26));
+    // Only the first twitch after the onset anchors it: a second one inside the window stays in it.
+    CHECK(onset_after_sleep_starts(onset, lo, {at(22, 13), at(22, 14, 30)}, p) == at(22, 13));
+    // A straggler after the still onset's window still wins first (the rule before this one).
+    CHECK(onset_after_sleep_starts(onset, lo, {at(22, 13), at(22, 17)}, p) == at(22, 17));
+    // Bounded: a lone twitch later than onset_single_start_min after the still onset moves nothing
+    // (inside the window but 4.5 min after the onset with a 4-min limit).
+    p.onset_single_start_min = 4;
+    CHECK(onset_after_sleep_starts(onset, lo, {at(22, 14, 30)}, p) == onset);
+    // ...nor does one past the window, nor one beyond onset_settle_max_min after settling.
+    p.onset_single_start_min = 30;
+    CHECK(onset_after_sleep_starts(onset, lo, {at(22, 27)}, p) == onset);
+    p.onset_settle_max_min = 12;
+    CHECK(onset_after_sleep_starts(onset, lo, {at(22, 13)}, p) == onset);
+    // Twitches before the still onset never pull it earlier; none at all leave it where it is.
+    p = NightParams{};
+    CHECK(onset_after_sleep_starts(onset, lo, {at(22, 8)}, p) == onset);
+    CHECK(onset_after_sleep_starts(onset, lo, {}, p) == onset);
+    // Off: the lone twitch moves nothing.
+    p.onset_single_start_min = 0;
+    CHECK(onset_after_sleep_starts(onset, lo, {at(22, 13)}, p) == onset);
 }
 
 TEST_CASE("partner bleed: coincident and at least twice as strong on the partner's side", "[night][rules]") {

@@ -12,13 +12,18 @@ namespace {
 
 /// In bed 22:00, lights out 22:10, restless until 22:20 (so five still minutes give an onset at
 /// about 22:21 and a window to about 22:26), then still; the given twitches; out of bed at 01:00.
-NightSummary night_with_twitches(const std::vector<UnixS>& twitches, UnixS restless_until = at(22, 20)) {
+/// `onset_section_min` sets night.onset_section_min; a fidget stretch [again_from, again_to) after
+/// the first one is added when again_to > again_from.
+NightSummary night_with_twitches(const std::vector<UnixS>& twitches, UnixS restless_until = at(22, 20),
+                                 int onset_section_min = 0, UnixS again_from = 0, UnixS again_to = 0) {
     Bedroom room;
+    room.sleeper().night.onset_section_min = onset_section_min;
     room.add_accel(at(21, 55), at(1, 0, 0, 1));
     AccelStream& accel = room.streams.back();
     const std::size_t presence = room.add_sensor(SensorKind::presence);
     const std::size_t lights = room.add_sensor(SensorKind::lights);
     restless(accel, at(22, 0), restless_until);
+    if (again_to > again_from) restless(accel, again_from, again_to);
     for (UnixS t : twitches) accel.bursts.push_back(twitch_at(t));
     room.presence(presence, at(22, 0), true);
     room.presence(presence, at(0, 59, 50, 1), false);
@@ -91,4 +96,53 @@ TEST_CASE("the onset after sleep starts does not depend on when each twitch was 
     REQUIRE(s.sleep_onset);
     CHECK(std::abs(*s.sleep_onset - at(22, 16, 55)) <= 2);
     CHECK(s.onset_twitches == 3);
+}
+
+TEST_CASE("a sleeper lying still awake before a lone sleep start: the onset is held back to it", "[plugin][night][onset]") {
+    // Still from 22:21 (five still minutes: onset 22:21), but the sleep start at 22:24:10 shows the
+    // transition was still to come: the onset moves to it and the twitch is an onset twitch.
+    const NightSummary s = night_with_twitches({at(22, 24, 10)});
+    REQUIRE(s.sleep_onset);
+    CHECK(*s.sleep_onset == Approx(at(22, 24, 10)).margin(1));
+    CHECK(s.onset_twitches == 1);
+    REQUIRE(s.onset_latency_min);
+    CHECK(*s.onset_latency_min == Approx(14.2).margin(0.05));
+}
+
+TEST_CASE("a night without any sleep start keeps the still-minutes onset", "[plugin][night][onset]") {
+    // Nothing marks the transition: the onset is not held back at all, and the night closes.
+    const NightSummary s = night_with_twitches({});
+    REQUIRE(s.sleep_onset);
+    CHECK(std::abs(*s.sleep_onset - at(22, 21)) <= 60);
+    CHECK(s.onset_twitches == 0);
+}
+
+TEST_CASE("a lone sleep start never moves the onset before lights-out or past the settle bound", "[plugin][night][onset]") {
+    // Still from 22:05, before lights-out (22:10): the onset is lights-out at the earliest, and the
+    // twitch at 22:12 (2 min into the stillness after lights-out) holds it back to 22:12.
+    const NightSummary s = night_with_twitches({at(22, 12, 0)}, at(22, 5));
+    REQUIRE(s.sleep_onset);
+    CHECK(*s.sleep_onset >= at(22, 10));
+    CHECK(*s.sleep_onset == Approx(at(22, 12, 0)).margin(1));
+    CHECK(s.onset_twitches == 1);
+    REQUIRE(s.out_of_bed);
+    CHECK(*s.sleep_onset < *s.out_of_bed);
+}
+
+TEST_CASE("onset_section_min: a fidget soon after a still run shows the sleeper was still awake", "[plugin][night][onset]") {
+    // Restless until 22:20, still, then one more fidget stretch 22:27-22:29 and still after it.
+    // Tudor-Locke's five minutes alone take 22:21; a 10-minute section with at most one moving
+    // minute cannot start before the fidgets, so the onset is held back to 22:29.
+    const NightSummary s = night_with_twitches({}, at(22, 20), 10, at(22, 27), at(22, 29));
+    REQUIRE(s.sleep_onset);
+    CHECK(*s.sleep_onset >= at(22, 29));
+    CHECK(*s.sleep_onset <= at(22, 31));
+    // Off (the default): the still run before the fidgets is taken.
+    const NightSummary off = night_with_twitches({}, at(22, 20), 0, at(22, 27), at(22, 29));
+    REQUIRE(off.sleep_onset);
+    CHECK(std::abs(*off.sleep_onset - at(22, 21)) <= 60);
+    // With no fidget after the still run the section starts where the run does.
+    const NightSummary on = night_with_twitches({}, at(22, 20), 10);
+    REQUIRE(on.sleep_onset);
+    CHECK(std::abs(*on.sleep_onset - at(22, 21)) <= 60);
 }
