@@ -87,7 +87,7 @@ void running_median_push(benchmark::State& state) {
 BENCHMARK(running_median_push)->Arg(101)->Arg(401)->Unit(benchmark::kNanosecond);
 
 // The detector's high-pass as it runs now: the same 1 s window over every k-th sample of the
-// night's x axis at 100 Hz, interpolated (k = 5, 21 points; k = 1 is the exact median above).
+// night's x axis at 100 Hz, interpolated (k = 2, 51 points; k = 1 is the exact median above).
 void decimated_median_push(benchmark::State& state) {
     std::vector<double> xs;
     for (const auto& b : bench::accel_batches(100))

@@ -22,10 +22,12 @@ using Vec3 = std::array<double, 3>;
 constexpr double PI = 3.14159265358979323846;
 constexpr double MAD_TO_SIGMA = 1.4826;
 // The high-pass median runs on every k-th raw sample, k as large as keeps it at this rate or
-// faster: well above twice the 3-8 Hz mattress ringing (science.md), so a ringing impulse is
-// not aliased into a slow swing the median would follow. Its window may differ from the exact
-// one by at most this many raw samples.
-constexpr double HIGHPASS_MIN_RATE_HZ = 20;
+// faster: far above twice the 3-8 Hz mattress ringing (science.md), so a ringing impulse is not
+// aliased into a slow swing the median would follow. At 20 Hz (k = 5 at 100 Hz) two of 225
+// twitches were lost on one accuracy run; at 50 Hz the accuracy runs give the exact median's
+// figures (docs/performance.md). Its window may differ from the exact one by at most this many
+// raw samples.
+constexpr double HIGHPASS_MIN_RATE_HZ = 50;
 constexpr std::size_t HIGHPASS_MAX_SPAN_ERROR = 0;
 // Gravity is averaged over blocks of this length; pre/post windows are whole blocks.
 constexpr double GRAVITY_BLOCK_S = 0.25;
