@@ -24,9 +24,10 @@ constexpr double MAD_TO_SIGMA = 1.4826;
 // The high-pass median runs on every k-th raw sample, k as large as keeps it at this rate or
 // faster: far above twice the 3-8 Hz mattress ringing (science.md), so a ringing impulse is not
 // aliased into a slow swing the median would follow. At 20 Hz (k = 5 at 100 Hz) two of 225
-// twitches were lost on one accuracy run; at 50 Hz the accuracy runs give the exact median's
-// figures (docs/performance.md). Its window may differ from the exact one by at most this many
-// raw samples.
+// twitches and one night's exact onset-twitch count were lost on the perturbed accuracy runs; at
+// 50 Hz the runs stay within one or two events of the exact median, in both directions, with its
+// onset counts (docs/performance.md). Its window may differ from the exact one by at most this
+// many raw samples.
 constexpr double HIGHPASS_MIN_RATE_HZ = 50;
 constexpr std::size_t HIGHPASS_MAX_SPAN_ERROR = 0;
 // Gravity is averaged over blocks of this length; pre/post windows are whole blocks.
