@@ -1,6 +1,7 @@
 // Streaming movement detector: median detrend, RMS envelope, adaptive noise floor, hysteresis, classification.
 #include "plugin/detect/detector.hpp"
 
+#include "plugin/detect/baseline.hpp"
 #include "plugin/detect/running_median.hpp"
 #include "plugin/detect/state_text.hpp"
 
@@ -20,6 +21,15 @@ using Vec3 = std::array<double, 3>;
 
 constexpr double PI = 3.14159265358979323846;
 constexpr double MAD_TO_SIGMA = 1.4826;
+// The high-pass median runs on every k-th raw sample, k as large as keeps it at this rate or
+// faster: far above twice the 3-8 Hz mattress ringing (science.md), so a ringing impulse is not
+// aliased into a slow swing the median would follow. At 20 Hz (k = 5 at 100 Hz) two of 225
+// twitches and one night's exact onset-twitch count were lost on the perturbed accuracy runs; at
+// 50 Hz the runs stay within one or two events of the exact median, in both directions, with its
+// onset counts (docs/performance.md). Its window may differ from the exact one by at most this
+// many raw samples.
+constexpr double HIGHPASS_MIN_RATE_HZ = 50;
+constexpr std::size_t HIGHPASS_MAX_SPAN_ERROR = 0;
 // Gravity is averaged over blocks of this length; pre/post windows are whole blocks.
 constexpr double GRAVITY_BLOCK_S = 0.25;
 constexpr std::size_t GRAVITY_BLOCKS = 24;  // 6 s of history
@@ -305,7 +315,9 @@ struct Detector::Impl {
     double hz = 0;
     double dt = 0;
     int channels = 0;
-    std::size_t half = 0;        // median half window, samples
+    std::size_t half = 0;        // high-pass half window, samples (the exact median's; checkpoints 1-3)
+    DecimatedMedian::Shape hp_shape{};
+    std::size_t delay = 0;       // samples between a raw sample and its detrended value
     std::size_t env_len = 1;     // envelope window, samples
 
     // Segment state: a segment is a gap-free run of samples.
@@ -314,7 +326,10 @@ struct Detector::Impl {
     double last_t = 0;           // time of the last raw sample pushed
     std::size_t pushed = 0;      // raw samples pushed in this segment (padding excluded)
     Vec3 last_raw{};
-    std::array<RunningMedian, 3> med;
+    std::array<DecimatedMedian, 3> med;
+    // Samples coming out of the high-pass that were processed before a restart from an older
+    // checkpoint (whose filter had a shorter delay): they are not processed twice.
+    std::size_t skip = 0;
 
     // Envelopes: the short one finds and times movements; the sustain one (SUSTAIN_S) keeps a
     // limb movement whole through the dips of a slow or weak oscillation.
@@ -404,6 +419,8 @@ struct Detector::Impl {
         channels = nch;
         const double median_window_s = 0.5 / std::max(0.05, p.highpass_hz);
         half = static_cast<std::size_t>(std::max(1.0, std::round(0.5 * median_window_s * hz)));
+        hp_shape = DecimatedMedian::shape_for(half, hz, HIGHPASS_MIN_RATE_HZ, HIGHPASS_MAX_SPAN_ERROR);
+        delay = hp_shape.delay();
         env_len = static_cast<std::size_t>(std::max(3.0, std::round(p.envelope_ms / 1000.0 * hz)));
         env_fast.reset(env_len);
         env_slow.reset(static_cast<std::size_t>(std::max(static_cast<double>(env_len), std::round(SUSTAIN_S * hz))));
@@ -457,7 +474,8 @@ struct Detector::Impl {
         seg_start = t;
         last_t = t - dt;
         pushed = 0;
-        for (int c = 0; c < channels; ++c) med[static_cast<std::size_t>(c)].reset(2 * half + 1, x[static_cast<std::size_t>(c)]);
+        for (int c = 0; c < channels; ++c) med[static_cast<std::size_t>(c)].reset(hp_shape, x[static_cast<std::size_t>(c)]);
+        skip = 0;
         env_fast.reset(env_fast.size());
         env_slow.reset(env_slow.size());
         block_count = 0;
@@ -466,12 +484,12 @@ struct Detector::Impl {
         block_n = 0;
     }
 
-    /// Ends the current segment: pads the median window so the last samples are processed, then
+    /// Ends the current segment: pads the high-pass so the last samples are processed, then
     /// ends any movement (a gap never joins two movements).
     void end_segment(std::vector<DetectedMovement>& out) {
         if (!in_segment) return;
         const double t_last = last_t;
-        for (std::size_t i = 0; i < half && pushed > 0; ++i) push_raw(t_last + static_cast<double>(i + 1) * dt, last_raw, true, out);
+        for (std::size_t i = 0; i < delay && pushed > 0; ++i) push_raw(t_last + static_cast<double>(i + 1) * dt, last_raw, true, out);
         if (active) close_active(out);
         finalize_pending(out, true);
         if (neighbour) emit(*neighbour, true, out);  // never without a follower, but a checkpoint may say so
@@ -490,16 +508,20 @@ struct Detector::Impl {
             last_t = t;
             last_raw = x;
         }
-        // The centre sample of the window is `half` samples back.
-        const double tc = t - static_cast<double>(half) * dt;
+        // The sample leaving the high-pass is `delay` samples back.
+        const double tc = t - static_cast<double>(delay) * dt;
         if (tc < seg_start - 1e-9) return;  // window still filling with the first sample's copies
+        if (skip > 0) {
+            --skip;
+            return;
+        }
         Vec3 v{};
         Vec3 raw{};
         double e2 = 0;
         for (int c = 0; c < channels; ++c) {
             const auto k = static_cast<std::size_t>(c);
             raw[k] = med[k].centre();
-            v[k] = raw[k] - med[k].median();
+            v[k] = raw[k] - med[k].baseline();
             e2 += v[k] * v[k];
         }
         process(tc, raw, e2, out);
@@ -931,7 +953,7 @@ struct Detector::Impl {
     /// movement in progress or pending, and the open epoch. Thresholds follow from the floor.
     void save(state_text::Writer& w) const {
         constexpr long long NONE = std::numeric_limits<long long>::min();
-        w.word("detector-3");
+        w.word("detector-4");
         w.num(hz);
         w.integer(channels);
         if (hz > 0) {
@@ -941,6 +963,7 @@ struct Detector::Impl {
             w.integer(static_cast<long long>(pushed));
             for (double q : last_raw) w.num(q);
             for (int c = 0; c < channels; ++c) med[static_cast<std::size_t>(c)].save(w);
+            w.integer(static_cast<long long>(skip));
             env_fast.save(w);
             env_slow.save(w);
             save_values(w, sec_vals);
@@ -988,6 +1011,40 @@ struct Detector::Impl {
         w.word("detector-end");
     }
 
+    /// Restores the high-pass from the window of the exact running median that checkpoints 1-3
+    /// held (per channel: size, head, then the last 2·half + 1 raw samples, the oldest at head):
+    /// the window is replayed into the decimated median on the segment's phase, and the samples
+    /// the older filter had already handed on are skipped once they come out again. Evaluation
+    /// points older than the window are taken as its oldest sample, as at a segment start.
+    void load_exact_window(state_text::Reader& r) {
+        const std::size_t n = 2 * half + 1;
+        std::array<std::vector<double>, 3> ring;
+        for (int c = 0; c < channels; ++c) {
+            auto& q = ring[static_cast<std::size_t>(c)];
+            if (r.count() != n) r.reject();
+            const auto head = r.count(n - 1);
+            q.resize(n);
+            for (double& v : q) v = r.num();
+            if (!r.ok()) return;
+            std::rotate(q.begin(), q.begin() + static_cast<std::ptrdiff_t>(head), q.end());
+        }
+        // Segment index of the window's oldest sample (negative: a copy of the first sample).
+        const auto seen = static_cast<long long>(pushed);
+        const long long oldest = seen - static_cast<long long>(n);
+        const auto k = static_cast<long long>(hp_shape.k);
+        const auto phase = static_cast<std::size_t>(((oldest % k) + k) % k);
+        for (int c = 0; c < channels; ++c) {
+            const auto& q = ring[static_cast<std::size_t>(c)];
+            auto& m = med[static_cast<std::size_t>(c)];
+            m.reset(hp_shape, 0);
+            m.replay(q.data(), q.size(), phase);
+        }
+        // The old filter handed on samples up to seen − 1 − half; the new one hands on seen − delay next.
+        const long long done_to = seen - 1 - static_cast<long long>(half);
+        const long long next = std::max(0LL, seen - static_cast<long long>(delay));
+        skip = done_to >= next ? static_cast<std::size_t>(done_to - next + 1) : 0;
+    }
+
     /// Reads what save() wrote into this freshly constructed detector; false when malformed.
     bool load(state_text::Reader& r) {
         constexpr long long NONE = std::numeric_limits<long long>::min();
@@ -995,7 +1052,12 @@ struct Detector::Impl {
         // Version 1 lacked the noise-crest statistics and the thresholds a candidate started
         // with: it is still resumed, and the crest bound is learnt again from the next seconds.
         // Version 2 lacked the bed's ringing: it is learnt again from the next impulses.
-        const int version = r.next_is("detector-3") ? 3 : r.next_is("detector-2") ? 2 : r.word("detector-1") ? 1 : 0;
+        // Versions 1-3 held the exact running median's window: it is replayed into the high-pass.
+        const int version = r.next_is("detector-4")   ? 4
+                            : r.next_is("detector-3") ? 3
+                            : r.next_is("detector-2") ? 2
+                            : r.word("detector-1")    ? 1
+                                                      : 0;
         if (version == 0) return false;
         const double rate = r.num();
         const auto nch = static_cast<int>(r.integer(0, 3));
@@ -1008,10 +1070,15 @@ struct Detector::Impl {
             last_t = r.num();
             pushed = static_cast<std::size_t>(r.integer(0, BIG));
             for (double& q : last_raw) q = r.num();
-            for (int c = 0; c < channels; ++c) {
-                auto& m = med[static_cast<std::size_t>(c)];
-                m.reset(2 * half + 1, 0);
-                m.load(r);
+            if (version >= 4) {
+                for (int c = 0; c < channels; ++c) {
+                    auto& m = med[static_cast<std::size_t>(c)];
+                    m.reset(hp_shape, 0);
+                    m.load(r);
+                }
+                skip = r.count(delay);
+            } else {
+                load_exact_window(r);
             }
             env_fast.load(r);
             env_slow.load(r);

@@ -608,8 +608,9 @@ namespace {
 
 constexpr std::size_t GRAVITY_BLOCKS_IN_TEST = 24;  // the detector's gravity history (6 s of 0.25 s blocks)
 
-/// Rewrites a detector-3 section as the section an older version (1 or 2) would have written for
-/// the same state: version 2 lacks the learnt impulse decays and each candidate's four decay
+/// Rewrites a detector-4 section as the section an older version (1 or 2) would have written for
+/// the same state: versions 1-3 hold the exact running median's window (the last 2·half + 1 raw
+/// samples, which the decimated high-pass's history ends with) instead of the high-pass; version 2 lacks the learnt impulse decays and each candidate's four decay
 /// fields; version 1 also the noise-crest statistics, each candidate's eight newer fields and the
 /// rise run. `decays_at`, when given, receives the index (in words) of the impulse decays' count.
 std::string as_version(const std::string& v3, int version, std::size_t* decays_at = nullptr) {
@@ -634,7 +635,7 @@ std::string as_version(const std::string& v3, int version, std::size_t* decays_a
         else i += 8;
         i += 4;  // the decay fields (version 3 only)
     };
-    REQUIRE(t.at(i) == "detector-3");
+    REQUIRE(t.at(i) == "detector-4");
     out.push_back("detector-" + std::to_string(version));
     ++i;
     const double hz = std::stod(t.at(i));
@@ -642,7 +643,19 @@ std::string as_version(const std::string& v3, int version, std::size_t* decays_a
     keep(2);
     if (hz > 0) {
         keep(4 + 3);
-        for (int c = 0; c < channels; ++c) keep_count(1, 1);  // running median: size, head, ring
+        for (int c = 0; c < channels; ++c) {  // high-pass: k, half points, phase, size, head, ring
+            const auto k = std::stoul(t.at(i)), hp = std::stoul(t.at(i + 1)), n = std::stoul(t.at(i + 3));
+            const auto head = std::stoul(t.at(i + 4));
+            i += 5;
+            std::vector<std::string> ring(t.begin() + static_cast<std::ptrdiff_t>(i), t.begin() + static_cast<std::ptrdiff_t>(i + n));
+            std::rotate(ring.begin(), ring.begin() + static_cast<std::ptrdiff_t>(head), ring.end());
+            i += n;
+            const std::size_t window = 2 * k * hp + 1;  // the exact median's, as its span is the same
+            out.push_back(std::to_string(window));
+            out.push_back("0");
+            out.insert(out.end(), ring.end() - static_cast<std::ptrdiff_t>(window), ring.end());
+        }
+        REQUIRE(t.at(i++) == "0");  // samples to skip after an older restart: none here
         keep_count(1, 2);                                      // envelopes: size, head, sum, ring
         keep_count(1, 2);
         keep_count(1, 0);                                      // the second's values
@@ -688,33 +701,39 @@ std::string as_version(const std::string& v3, int version, std::size_t* decays_a
 
 TEST_CASE("detector-1 and detector-2 sections of older checkpoints are still resumed", "[detect][restart]") {
     // Split inside the limb movement (pending and in-progress candidates, no neighbour waiting).
+    // At 100 Hz the high-pass is decimated: the older window is replayed on the segment's phase.
+    // (The section is made from a newer detector, which had handed on k − 1 fewer samples than
+    // an older one would have; the restart skips those as for an older one, so only the
+    // movements, not the epochs' activity, are compared.)
     for (int version : {1, 2}) {
         for (double split_s : {101.0, 160.0}) {
-            INFO("version " << version << ", split at " << split_s << " s");
-            Body body_a = busy_body(), body_b = busy_body();
-            Detector whole(DetectorParams{});
-            std::vector<DetectedMovement> want, got;
-            feed(whole, body_a, 50, 0, 200, want);
-            whole.flush(T0 + 200, want);
+            for (double hz : {50.0, 100.0}) {
+                INFO("version " << version << ", split at " << split_s << " s, " << hz << " Hz");
+                Body body_a = busy_body(), body_b = busy_body();
+                Detector whole(DetectorParams{});
+                std::vector<DetectedMovement> want, got;
+                feed(whole, body_a, hz, 0, 200, want);
+                whole.flush(T0 + 200, want);
 
-            Detector first(DetectorParams{});
-            feed(first, body_b, 50, 0, split_s, got);
-            state_text::Writer w;
-            first.save_state(w);
-            const std::string old = as_version(w.str(), version);
-            Detector second(DetectorParams{});
-            state_text::Reader r(old);
-            REQUIRE(second.restore_state(r));
-            CHECK(second.consumed_until() == first.consumed_until());
-            feed(second, body_b, 50, split_s, 200, got);
-            second.flush(T0 + 200, got);
-            // The crest bound (version 1) and the ringing are learnt again after the restart, so only
-            // the movements are compared.
-            REQUIRE(got.size() == want.size());
-            for (std::size_t i = 0; i < want.size(); ++i) {
-                CHECK(got[i].type == want[i].type);
-                CHECK(got[i].start == Approx(want[i].start).margin(1e-6));
-                CHECK(got[i].duration_s == Approx(want[i].duration_s).margin(1e-6));
+                Detector first(DetectorParams{});
+                feed(first, body_b, hz, 0, split_s, got);
+                state_text::Writer w;
+                first.save_state(w);
+                const std::string old = as_version(w.str(), version);
+                Detector second(DetectorParams{});
+                state_text::Reader r(old);
+                REQUIRE(second.restore_state(r));
+                CHECK(second.consumed_until() == first.consumed_until());
+                feed(second, body_b, hz, split_s, 200, got);
+                second.flush(T0 + 200, got);
+                // The crest bound (version 1) and the ringing are learnt again after the restart, so only
+                // the movements are compared.
+                REQUIRE(got.size() == want.size());
+                for (std::size_t i = 0; i < want.size(); ++i) {
+                    CHECK(got[i].type == want[i].type);
+                    CHECK(got[i].start == Approx(want[i].start).margin(1e-6));
+                    CHECK(got[i].duration_s == Approx(want[i].duration_s).margin(1e-6));
+                }
             }
         }
     }
