@@ -8,7 +8,6 @@
 #include <utility>
 #include <vector>
 
-#include "plugin/detect/state_text.hpp"
 
 namespace hypnic {
 
@@ -72,24 +71,6 @@ public:
         return ring_[i];
     }
     std::size_t size() const { return ring_.size(); }
-
-    void save(state_text::Writer& w) const {
-        w.integer(static_cast<long long>(ring_.size()));
-        w.integer(static_cast<long long>(head_));
-        for (double q : ring_) w.num(q);
-    }
-    /// Only a window of the configured size is accepted; the sorted copy is rebuilt from the ring.
-    void load(state_text::Reader& r) {
-        if (r.count() != ring_.size()) r.reject();
-        const auto head = r.count(ring_.size());
-        std::vector<double> ring(ring_.size());
-        for (double& q : ring) q = r.num();
-        if (!r.ok() || head >= ring_.size()) return;
-        ring_ = ring;
-        sorted_ = std::move(ring);
-        std::sort(sorted_.begin(), sorted_.end());
-        head_ = head;
-    }
 
 private:
     std::vector<double> ring_;

@@ -12,7 +12,6 @@
 #include <vector>
 
 #include "plugin/detect/running_median.hpp"
-#include "plugin/detect/state_text.hpp"
 
 using namespace hypnic;
 
@@ -71,19 +70,6 @@ void check_against_naive(std::size_t window, std::size_t n, const std::function<
 
 const std::vector<std::size_t> WINDOWS{1, 2, 3, 4, 5, 9, 51, 101, 201};
 
-/// `from` saved to a checkpoint and loaded into a median reset to `window` × `fill`; `ok` says
-/// whether the checkpoint was accepted.
-RunningMedian reloaded(const RunningMedian& from, std::size_t window, double fill, bool& ok) {
-    state_text::Writer w;
-    from.save(w);
-    RunningMedian to;
-    to.reset(window, fill);
-    state_text::Reader r(w.str());
-    to.load(r);
-    ok = r.ok();
-    return to;
-}
-
 }  // namespace
 
 TEST_CASE("running median equals the naive one on random noise", "[running_median]") {
@@ -132,37 +118,6 @@ TEST_CASE("running median handles constant, monotone and extreme sequences", "[r
         std::uniform_real_distribution<double> u(-BIG, BIG);
         check_against_naive(w, 2000, [&](std::size_t) { return u(rng); });
     }
-}
-
-TEST_CASE("running median continues identically after a checkpoint", "[running_median]") {
-    std::mt19937_64 rng(7);
-    std::normal_distribution<double> g(0, 1);
-    RunningMedian a;
-    a.reset(101, 0.5);
-    for (int i = 0; i < 333; ++i) a.push(g(rng));
-    bool ok = false;
-    RunningMedian b = reloaded(a, 101, 0, ok);
-    REQUIRE(ok);
-    for (int i = 0; i < 1000; ++i) {
-        const double x = g(rng);
-        a.push(x);
-        b.push(x);
-        REQUIRE(bits(a.median()) == bits(b.median()));
-        REQUIRE(bits(a.centre()) == bits(b.centre()));
-    }
-}
-
-TEST_CASE("running median refuses a checkpoint of another window size", "[running_median]") {
-    RunningMedian a;
-    a.reset(5, 1.0);
-    bool ok = true;
-    RunningMedian b = reloaded(a, 7, 2.0, ok);
-    CHECK_FALSE(ok);
-    // Unchanged: still the window it was reset to.
-    CHECK(b.size() == 7);
-    CHECK(b.median() == 2.0);
-    b.push(3.0);
-    CHECK(b.median() == 2.0);
 }
 
 TEST_CASE("median_of is the order statistic at size/2", "[running_median]") {
