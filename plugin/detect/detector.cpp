@@ -83,6 +83,12 @@ constexpr std::size_t IMPULSE_MIN = 3;
 // after a dip below the release level, only a return above this share of the peak is a second
 // stroke.
 constexpr double RERISE_FRAC = 0.5;
+// After its peak, a jerk's short envelope falls as fast as the bed rings (its muscle burst lasts at
+// most 250 ms, science.md); a limb movement that fades keeps moving the body while it falls. A clear impulse
+// whose envelope stayed above the off level past twitch_max_s ends at the release level only when
+// its fall there took at most this many times the bed's ringing time (ring_decay_s, stretched by
+// what the bed taught).
+constexpr double RING_DECAY_SPREAD = 2;
 
 double angle_deg(const Vec3& a, const Vec3& b) {
     const double na = std::sqrt(a[0] * a[0] + a[1] * a[1] + a[2] * a[2]);
@@ -812,14 +818,17 @@ struct Detector::Impl {
             static_cast<double>(c.tail_active) > TAIL_ACTIVE_SHARE * static_cast<double>(c.tail_n))
             m.duration_s = std::max(m.duration_s, c.tail_last - c.start);
         m.gravity_shift = shift_of(c, cut_short);
-        // A clear impulse on a bed that rings longer: the ringing rule let it go on past
-        // twitch_max_s at the off level, but the jerk is over where its ringing fell to the release
-        // level, as for any younger movement. It is a twitch when that stays within the stretched
-        // limit. Everything else keeps the fixed limit, so limb movements are cut and merged as before.
+        // A clear impulse whose ringing kept it above the off level past twitch_max_s (a bed that
+        // rings longer, or a long jerk peaking late): the jerk is over where its envelope fell to
+        // the release level, as for any younger movement, provided it fell there as fast as this
+        // bed rings (RING_DECAY_SPREAD). It is a twitch when that end stays within the limit,
+        // stretched by the learnt ringing. Everything else keeps the fixed limit, so limb movements
+        // are cut and merged as before.
         double limit = p.twitch_max_s;
         // The body's part is over within twitch_max_s (the premise of that limit), so here the
         // impulse only has to fall below half its peak within it; teaching asks for 0.3 s.
-        if (m.duration_s >= p.twitch_max_s && ring_scale > 1 && is_impulse(c, m.decay_s, p.twitch_max_s)) {
+        if (m.duration_s >= p.twitch_max_s && is_impulse(c, m.decay_s, p.twitch_max_s) &&
+            m.decay_s <= RING_DECAY_SPREAD * p.ring_decay_s * ring_scale + 1e-9) {
             const double impulse_s = std::max(dt, c.decay_last - c.start + dt - 0.5 * static_cast<double>(env_len) * dt);
             if (impulse_s < twitch_limit()) {
                 m.duration_s = impulse_s;
