@@ -43,6 +43,8 @@ struct Counts {
 constexpr int CLASSES = 3;
 constexpr const char* CLASS_NAMES[CLASSES] = {"twitch", "limb_movement", "large_movement"};
 constexpr double TOLERANCE_S[CLASSES] = {0.5, 1.0, 3.0};  // science.md: how the detector is judged
+// --explain: what else moved within this many seconds of a twitch nothing was detected near.
+constexpr double NEARBY_S = 3;
 constexpr double TRUTH_WINDOW_AFTER_S = sim::TRUTH_ONSET_WINDOW_AFTER_MIN * 60;
 
 int class_index(MovementType t) {
@@ -249,6 +251,20 @@ public:
             const auto own = near(own_moves_, false);
             std::printf("  FN %-13s at %.2f impulse %.2f s peak %.4f g; detector: %s\n", cause, t.start, t.duration_s, t.peak_g,
                         own == own_moves_.end() ? "nothing" : features(&*own));
+            if (own != own_moves_.end()) continue;
+            // Nothing of the sleeper's own started near it: what was going on around it.
+            for (const auto& o : truth)
+                if (&o != &t && o.start + o.duration_s >= t.start - NEARBY_S && o.start <= t.start + NEARBY_S)
+                    std::printf("      truth %s %+.2f s, %.2f s long, peak %.4f g\n", CLASS_NAMES[class_index(o.type)],
+                                o.start - t.start, o.duration_s, o.peak_g);
+            for (const auto& d : own_moves_)
+                if (d.start + d.duration_s >= t.start - NEARBY_S && d.start <= t.start + NEARBY_S)
+                    std::printf("      detector %s %+.2f s, %.2f s long: %s\n", CLASS_NAMES[class_index(d.type)], d.start - t.start,
+                                d.duration_s, features(&d));
+            for (const auto& d : partner_moves_)
+                if (d.start + d.duration_s >= t.start - NEARBY_S && d.start <= t.start + NEARBY_S)
+                    std::printf("      partner %s %+.2f s, %.2f s long, peak %.4f g\n", CLASS_NAMES[class_index(d.type)],
+                                d.start - t.start, d.duration_s, d.peak_g);
         }
         // The impulses the detector learnt the bed's ringing from, by what they truly were.
         int imp_twitch = 0, imp_other = 0;

@@ -841,10 +841,15 @@ struct Detector::Impl {
             // neither is the noise's own extreme (or a weak stir too small to be named): no event.
             if (!c.fast_seen || c.peak < c.crest_g) return false;
             m.type = MovementType::twitch;
-            if (c.start - c.rise_from > std::max(RISE_MAX_S, 2 * dt) + 1e-9) {
+            // Its end is where it fell below the off level, so its start is where it rose above
+            // it: a short limb movement whose ramps stay under the on level loses them at both
+            // ends, and only counted from there does it reach the limit. A slow rise alone marks
+            // the crest of a weak limb movement (RISE_MAX_S).
+            const double rise = c.start - c.rise_from;
+            if (rise > std::max(RISE_MAX_S, 2 * dt) + 1e-9 || m.duration_s + rise >= limit) {
                 // It began when it first rose above the off level.
                 m.type = MovementType::limb_movement;
-                m.duration_s += c.start - c.rise_from;
+                m.duration_s += rise;
                 m.start = c.rise_from;
             }
         } else if (m.duration_s > p.lm_max_s || (m.duration_s >= p.large_min_s && m.gravity_shift))

@@ -604,6 +604,39 @@ TEST_CASE("a short burst that rises slowly is the crest of a limb movement, one 
     }
 }
 
+TEST_CASE("a short limb movement whose ramps lie under the on level is timed from where it rose above the off level",
+          "[detect][twitch]") {
+    // A 6 Hz movement of 0.56-0.6 s with 0.15 s raised-cosine ramps at each end, a few times
+    // stronger than the on threshold: its envelope climbs from the off to the on level within
+    // 0.02-0.05 s (well within RISE_MAX_S, so not a slow crest), and from the on crossing to where it
+    // falls below the off level it lasts just under 0.5 s. Counted from where it first rose above the
+    // off level, as its end is counted at the off level, it lasts longer than a twitch.
+    struct Case {
+        double hz, dur_s, amp_g;
+    };
+    for (const Case& k : {Case{50, 0.6, 0.02}, Case{100, 0.56, 0.03}, Case{100, 0.58, 0.03}}) {
+        INFO("hz " << k.hz << ", " << k.dur_s << " s, " << k.amp_g << " g");
+        Body body;
+        body.extra = [&](double t) -> Vec3 {
+            const double tau = t - 30, ramp = 0.15;
+            if (tau < 0 || tau >= k.dur_s) return {0, 0, 0};
+            double env = 1;
+            if (tau < ramp) env = 0.5 - 0.5 * std::cos(PI * tau / ramp);
+            else if (tau > k.dur_s - ramp) env = 0.5 - 0.5 * std::cos(PI * (k.dur_s - tau) / ramp);
+            const double a = k.amp_g * env * std::sin(2 * PI * 6 * tau);
+            return {0.3 * a, 0.2 * a, a};
+        };
+        const auto out = run(body, k.hz, 60);
+        REQUIRE(out.size() == 1);
+        CHECK(out[0].type == MovementType::limb_movement);
+        CHECK(out[0].rise_s > 0);
+        CHECK(out[0].rise_s <= 0.1);
+        CHECK(out[0].duration_s >= 0.5);
+        CHECK(out[0].duration_s - out[0].rise_s < 0.5);  // from the on crossing alone: twitch length
+        CHECK(out[0].start == Approx(T0 + 30).margin(0.2));
+    }
+}
+
 namespace {
 
 constexpr std::size_t GRAVITY_BLOCKS_IN_TEST = 24;  // the detector's gravity history (6 s of 0.25 s blocks)
