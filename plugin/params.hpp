@@ -51,7 +51,8 @@ struct DetectorParams {
     /// clear impulse's short envelope takes from its peak down to the release level on the bed the
     /// limits were set for, s. Prior before enough impulses are seen, and the reference the learnt
     /// value is compared with: a clear impulse's twitch limit is twitch_max_s × learnt / this (cutting
-    /// and merging of limb movements keep twitch_max_s).
+    /// and merging of limb movements keep twitch_max_s). Twice this, stretched, is the longest fall
+    /// from the peak to the release level of a clear impulse that is timed to that level.
     double ring_decay_s = 0.15;
     double ring_scale_max = 1.6;    ///< upper bound of that scale (>= 1; 1 turns the learning off)
     int ring_impulses = 9;          ///< the learnt ringing time is the median over the last this many impulses

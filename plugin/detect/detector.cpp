@@ -83,11 +83,11 @@ constexpr std::size_t IMPULSE_MIN = 3;
 // after a dip below the release level, only a return above this share of the peak is a second
 // stroke.
 constexpr double RERISE_FRAC = 0.5;
-// After its peak, a jerk's short envelope falls as fast as the bed rings (its muscle burst lasts at
-// most 250 ms, science.md); a limb movement that fades keeps moving the body while it falls. A clear impulse
-// whose envelope stayed above the off level past twitch_max_s ends at the release level only when
-// its fall there took at most this many times the bed's ringing time (ring_decay_s, stretched by
-// what the bed taught).
+// After its peak, a jerk's short envelope falls as fast as the bed rings (its muscle burst lasts
+// at most 250 ms, science.md); a limb movement that fades keeps moving the body while it falls. A
+// clear impulse whose envelope stayed above the off level past twitch_max_s ends at the release
+// level only when its fall there took at most this many times the bed's ringing time
+// (ring_decay_s, stretched by what the bed taught).
 constexpr double RING_DECAY_SPREAD = 2;
 
 double angle_deg(const Vec3& a, const Vec3& b) {
