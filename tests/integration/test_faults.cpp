@@ -32,7 +32,7 @@ struct FaultBed {
         bo.persistence = true;
         broker = std::make_unique<Broker>(bo, start_broker);
         cfg = dir.write("hypnic.yaml", fault_config(broker->url(), dir.path() + "/state"));
-        night = make_live_night(dir, seed, wall_clock_s() + 120);
+        night = make_live_night(dir, seed, live_night_start(wall_clock_s() + 120));
         reference = replay_night(cfg, night.capture, dir);
     }
 };

@@ -59,6 +59,13 @@ double wall_clock_s() {
     return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
+double live_night_start(double earliest) {
+    constexpr double DAY_S = 86400, EVENING_S = 15 * 3600, NIGHT_MAX_S = 12 * 3600;
+    const double into_day = std::fmod(earliest, DAY_S);
+    if (into_day < EVENING_S && into_day + NIGHT_MAX_S > EVENING_S) return earliest + (EVENING_S - into_day) + 60;
+    return earliest;
+}
+
 LiveNight make_live_night(const TempDir& dir, unsigned seed, double start_at, const std::string& name) {
     const std::string raw = dir.path() + "/" + name + "-sim.jsonl";
     const auto sim = run_hypnicd({"simulate", "--nights", "1", "--seed", std::to_string(seed), "--hz", "10", "--out", raw},

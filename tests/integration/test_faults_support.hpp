@@ -28,6 +28,13 @@ LiveNight make_live_night(const TempDir& dir, unsigned seed, double start_at, co
 /// Seconds since the Unix epoch, now.
 double wall_clock_s();
 
+/// The first moment from `earliest` on at which a test night (at most 12 h of sample time) fits
+/// inside one evening's span of the fault configuration (UTC, evening_start_hour 15). hypnicd
+/// closes an open night at the next evening's start by its own clock, which a night passed in
+/// seconds never reaches, while `hypnicd replay` reaches it on sample time: a night that crossed it
+/// would be closed there by the replay only.
+double live_night_start(double earliest);
+
 /// hypnicd's configuration for the fault tests: one sleeper with a bed accelerometer, keep-alive 5 s,
 /// reconnect back-off at most 2 s, diagnostics every second; `extra_mqtt` adds lines under `mqtt:`.
 /// Every line of a capture file (JSON Lines); a bad line fails the test.
