@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "adapters/capture.hpp"
+#include "plugin/params.hpp"
 
 namespace hypnic::test {
 
@@ -60,7 +61,8 @@ double wall_clock_s() {
 }
 
 double live_night_start(double earliest) {
-    constexpr double DAY_S = 86400, EVENING_S = 15 * 3600, NIGHT_MAX_S = 12 * 3600;
+    constexpr double DAY_S = 86400, NIGHT_MAX_S = 12 * 3600;
+    const double EVENING_S = hypnic::NightParams{}.evening_start_hour * 3600.0;  // fault_config: the default, in UTC
     const double into_day = std::fmod(earliest, DAY_S);
     if (into_day < EVENING_S && into_day + NIGHT_MAX_S > EVENING_S) return earliest + (EVENING_S - into_day) + 60;
     return earliest;

@@ -29,7 +29,7 @@ LiveNight make_live_night(const TempDir& dir, unsigned seed, double start_at, co
 double wall_clock_s();
 
 /// The first moment from `earliest` on at which a test night (at most 12 h of sample time) fits
-/// inside one evening's span of the fault configuration (UTC, evening_start_hour 15). hypnicd
+/// inside one evening's span of the fault configuration (UTC, the default evening_start_hour). hypnicd
 /// closes an open night at the next evening's start by its own clock, which a night passed in
 /// seconds never reaches, while `hypnicd replay` reaches it on sample time: a night that crossed it
 /// would be closed there by the replay only.
