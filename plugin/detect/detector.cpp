@@ -89,6 +89,22 @@ constexpr double RERISE_FRAC = 0.5;
 // level only when its fall there took at most this many times the bed's ringing time
 // (ring_decay_s, stretched by what the bed taught).
 constexpr double RING_DECAY_SPREAD = 2;
+// A jerk on top of a movement in progress (the sleeper's own, or the partner's felt through the
+// mattress). Its energy comes and goes within IMPULSE_WIDTH_S plus the bed's ringing, while a limb
+// movement's short envelope swells and ebbs with its 0.5-8 Hz strokes. So a crest of the short
+// envelope is a jerk of its own when it is the highest within IMPULSE_WIDTH_S either side, is
+// narrower than IMPULSE_WIDTH_S halfway between it and its surroundings, and is EMBED_PROMINENCE
+// times the highest value of the EMBED_SPAN_S before its rise and of the EMBED_SPAN_S after its
+// ringing (IMPULSE_WIDTH_S plus ring_decay_s at its longest), one of which is above the off level
+// (something it is on top of). The energy ratio is the square, 12: more than the strokes of a
+// movement rise above their neighbours over half a second.
+constexpr double EMBED_SPAN_S = 0.5;
+constexpr double EMBED_PROMINENCE = 3.5;
+// ...and when the movement under it goes on for at least this long before or after it: a short
+// limb movement has quiet on both sides, so its own strongest stroke would stand out as well.
+constexpr double EMBED_HOST_S = 1.0;
+// At most this many per movement (a movement lasts at most max_movement_s).
+constexpr std::size_t EMBED_MAX = 64;
 
 double angle_deg(const Vec3& a, const Vec3& b) {
     const double na = std::sqrt(a[0] * a[0] + a[1] * a[1] + a[2] * a[2]);
@@ -271,6 +287,14 @@ private:
     std::size_t head_ = 0, filled_ = 0;
 };
 
+/// A jerk found on top of a longer movement (EMBED_PROMINENCE).
+struct OnTop {
+    double start = 0;
+    double duration = 0;
+    double peak = 0;
+    double peak_after = 0;  // from its start to its peak, s
+};
+
 struct GravityBlock {
     double start = 0;
     Vec3 mean{};
@@ -309,6 +333,7 @@ struct Candidate {
     bool dipped = false;
     bool rerise = false;
     double half_at = -1;  // first sample below RERISE_FRAC of the peak after it (-1: not yet)
+    std::vector<OnTop> on_top;  // jerks on top of it, in time order
 };
 
 }  // namespace
@@ -340,6 +365,10 @@ struct Detector::Impl {
     // Envelopes: the short one finds and times movements; the sustain one (SUSTAIN_S) keeps a
     // limb movement whole through the dips of a slow or weak oscillation.
     RmsWindow env_fast, env_slow;
+    // The short envelope's last values, for jerks on top of a movement: newest at head - 1.
+    std::vector<double> env_hist;
+    std::size_t hist_head = 0, hist_filled = 0;
+    std::size_t n_reach = 1, n_fall = 1, n_span = 1;
 
     // Noise floor: per quiet second, median and MAD of each envelope.
     std::vector<double> sec_vals, sec_vals_slow;
@@ -430,6 +459,12 @@ struct Detector::Impl {
         env_len = static_cast<std::size_t>(std::max(3.0, std::round(p.envelope_ms / 1000.0 * hz)));
         env_fast.reset(env_len);
         env_slow.reset(static_cast<std::size_t>(std::max(static_cast<double>(env_len), std::round(SUSTAIN_S * hz))));
+        n_reach = static_cast<std::size_t>(std::max(1.0, std::round(IMPULSE_WIDTH_S * hz)));
+        n_fall = static_cast<std::size_t>(
+            std::max(1.0, std::round((IMPULSE_WIDTH_S + p.ring_decay_s * std::max(1.0, p.ring_scale_max)) * hz)));
+        n_span = static_cast<std::size_t>(std::max(1.0, std::round(EMBED_SPAN_S * hz)));
+        env_hist.assign(n_fall + n_reach + 2 * n_span + 1, 0.0);
+        hist_head = hist_filled = 0;
         sec_vals.clear();
         sec_vals_slow.clear();
         sec_vals.reserve(static_cast<std::size_t>(hz) + 2);
@@ -484,6 +519,7 @@ struct Detector::Impl {
         skip = 0;
         env_fast.reset(env_fast.size());
         env_slow.reset(env_slow.size());
+        hist_head = hist_filled = 0;
         block_count = 0;
         block_index = std::numeric_limits<long long>::min();
         block_sum = {};
@@ -540,6 +576,10 @@ struct Detector::Impl {
         track_second(tc);
         track_gravity(tc, raw);
         step_state(tc, env, slow, out);
+        env_hist[hist_head] = env;
+        hist_head = (hist_head + 1) % env_hist.size();
+        if (hist_filled < env_hist.size()) ++hist_filled;
+        find_on_top(tc);
         track_epoch(tc, env);
         sec_vals.push_back(env);
         sec_vals_slow.push_back(slow);
@@ -726,6 +766,44 @@ struct Detector::Impl {
         }
     }
 
+    /// The short envelope `back` samples before the newest.
+    double hist(std::size_t back) const { return env_hist[(hist_head + 2 * env_hist.size() - 1 - back) % env_hist.size()]; }
+
+    /// The movement (in progress, pending or set aside) whose span holds `t`.
+    Candidate* holder_of(double t) {
+        auto holds = [&](const Candidate& c, double end) { return t >= c.start - IMPULSE_WIDTH_S && t <= end + 1e-9; };
+        if (active && holds(cur, last_t)) return &cur;
+        if (pending && holds(*pending, pending->last_above)) return &*pending;
+        if (neighbour && holds(*neighbour, neighbour->last_above)) return &*neighbour;
+        return nullptr;
+    }
+
+    /// Looks at the sample whose surroundings have just come in (EMBED_PROMINENCE): a jerk on top
+    /// of the movement that holds it is noted there.
+    void find_on_top(double tc) {
+        if (hist_filled < env_hist.size()) return;
+        const std::size_t a = n_fall + n_span;  // the sample looked at
+        Candidate* c = holder_of(tc - static_cast<double>(a) * dt);
+        if (c == nullptr || c->on_top.size() >= EMBED_MAX) return;
+        const double peak = hist(a);
+        if (!(peak >= c->on_g) || peak < c->crest_g) return;
+        for (std::size_t j = a - n_reach; j <= a + n_reach; ++j)
+            if (j != a && (j > a ? hist(j) >= peak : hist(j) > peak)) return;  // the first of equal values
+        double base = 0;
+        for (std::size_t j = 0; j <= n_span; ++j) base = std::max(base, hist(j));
+        for (std::size_t j = a + n_reach; j <= a + n_reach + n_span; ++j) base = std::max(base, hist(j));
+        // Quiet on both sides, it is a burst of its own and no jerk on top of anything.
+        if (base < off_thr || peak < EMBED_PROMINENCE * base) return;
+        const double mid = 0.5 * (peak + base);
+        std::size_t rise = a, fall = a;
+        while (rise < a + n_reach && hist(rise + 1) >= mid) ++rise;
+        while (fall > a - n_reach && hist(fall - 1) >= mid) --fall;
+        if (hist(rise + 1) >= mid || hist(fall - 1) >= mid) return;
+        const double width = static_cast<double>(rise - fall + 1) * dt;
+        if (width > IMPULSE_WIDTH_S + 1e-9) return;
+        c->on_top.push_back({tc - static_cast<double>(rise) * dt, width, peak, static_cast<double>(rise - a) * dt});
+    }
+
     /// Follows the fall from the peak to the release level (once the short envelope has crossed
     /// its on threshold): the last sample at or above it, and whether a second stroke followed a dip.
     void track_decay(Candidate& c, double tc, double env) const {
@@ -783,6 +861,8 @@ struct Detector::Impl {
                 n.gap_active = c.gap_active;
                 n.gravity_fixed = false;
                 n.rerise = true;  // two bursts, not one impulse
+                n.on_top.insert(n.on_top.end(), c.on_top.begin(), c.on_top.end());
+                if (n.on_top.size() > EMBED_MAX) n.on_top.resize(EMBED_MAX);
                 c = std::move(n);
             } else {
                 emit(n, false, out);
@@ -797,7 +877,25 @@ struct Detector::Impl {
         m.impulse = is_impulse(c, m.decay_s);
         m.twitch_limit_s = twitch_limit();
         // The movement is classified with what the bed taught before it; then it teaches.
-        if (classify(c, cut_short, m)) out.push_back(m);
+        if (classify(c, cut_short, m)) {
+            out.push_back(m);
+            // A twitch is its own jerk; a longer movement carries those on top of it (EMBED_HOST_S).
+            if (m.type != MovementType::twitch)
+                for (const OnTop& j : c.on_top)
+                    if (std::max(j.start - c.start, c.last_above - (j.start + j.duration)) >= EMBED_HOST_S) {
+                        DetectedMovement t;
+                        t.type = MovementType::twitch;
+                        t.start = j.start;
+                        t.duration_s = j.duration;
+                        t.peak_g = j.peak;
+                        t.peak_after_s = j.peak_after;
+                        t.on_g = c.on_g;
+                        t.crest_g = c.crest_g;
+                        t.on_top = true;
+                        t.twitch_limit_s = m.twitch_limit_s;
+                        out.push_back(t);
+                    }
+        }
         if (m.impulse) learn_impulse(m.decay_s);
     }
 
@@ -908,6 +1006,13 @@ struct Detector::Impl {
         w.integer(c.dipped);
         w.integer(c.rerise);
         w.num(c.half_at);
+        w.integer(static_cast<long long>(c.on_top.size()));
+        for (const OnTop& j : c.on_top) {
+            w.num(j.start);
+            w.num(j.duration);
+            w.num(j.peak);
+            w.num(j.peak_after);
+        }
     }
 
     static Candidate load_candidate(state_text::Reader& r, int version) {
@@ -949,6 +1054,18 @@ struct Detector::Impl {
             c.decay_last = c.peak_t;
             c.rerise = true;
         }
+        if (version >= 5)
+            for (std::size_t i = 0, n = r.count(EMBED_MAX); r.ok() && i < n; ++i) {
+                OnTop j;
+                j.start = r.num();
+                j.duration = r.num();
+                j.peak = r.num();
+                j.peak_after = r.num();
+                if (!(j.duration > 0 && j.duration <= IMPULSE_WIDTH_S + 1e-6 && j.peak_after >= 0 &&
+                      j.peak_after <= j.duration))
+                    r.reject();
+                c.on_top.push_back(j);
+            }
         return c;
     }
 
@@ -967,7 +1084,7 @@ struct Detector::Impl {
     /// movement in progress or pending, and the open epoch. Thresholds follow from the floor.
     void save(state_text::Writer& w) const {
         constexpr long long NONE = std::numeric_limits<long long>::min();
-        w.word("detector-4");
+        w.word("detector-5");
         w.num(hz);
         w.integer(channels);
         if (hz > 0) {
@@ -980,6 +1097,9 @@ struct Detector::Impl {
             w.integer(static_cast<long long>(skip));
             env_fast.save(w);
             env_slow.save(w);
+            save_values(w, env_hist);
+            w.integer(static_cast<long long>(hist_head));
+            w.integer(static_cast<long long>(hist_filled));
             save_values(w, sec_vals);
             save_values(w, sec_vals_slow);
         }
@@ -1067,7 +1187,10 @@ struct Detector::Impl {
         // with: it is still resumed, and the crest bound is learnt again from the next seconds.
         // Version 2 lacked the bed's ringing: it is learnt again from the next impulses.
         // Versions 1-3 held the exact running median's window: it is replayed into the high-pass.
-        const int version = r.next_is("detector-4")   ? 4
+        // Versions 1-4 lacked the short envelope's recent values: jerks on top of a movement are
+        // looked for again once they have come in.
+        const int version = r.next_is("detector-5")   ? 5
+                            : r.next_is("detector-4") ? 4
                             : r.next_is("detector-3") ? 3
                             : r.next_is("detector-2") ? 2
                             : r.word("detector-1")    ? 1
@@ -1096,6 +1219,21 @@ struct Detector::Impl {
             }
             env_fast.load(r);
             env_slow.load(r);
+            if (version >= 5) {
+                std::vector<double> h;
+                load_values(r, h, env_hist.size());
+                if (h.size() != env_hist.size()) r.reject();
+                for (double q : h)
+                    if (!(q >= 0) || !std::isfinite(q)) r.reject();
+                const auto head = r.count(env_hist.size() - 1);
+                const auto filled = r.count(env_hist.size());
+                if (filled < env_hist.size() && head != filled) r.reject();
+                if (r.ok()) {
+                    env_hist = std::move(h);
+                    hist_head = head;
+                    hist_filled = filled;
+                }
+            }
             const auto per_second = static_cast<std::size_t>(2 * rate) + 8;
             load_values(r, sec_vals, per_second);
             load_values(r, sec_vals_slow, per_second);

@@ -30,6 +30,7 @@ struct DetectedMovement {
     double peak_after_s = 0;      ///< time from the start to the short envelope's peak, s
     double decay_s = 0;           ///< time from the peak to the last sample at or above the release level, s
     bool impulse = false;         ///< a clear impulse: its decay_s taught the bed's ringing time
+    bool on_top = false;          ///< a jerk found on top of a longer movement, published beside it
     double twitch_limit_s = 0;    ///< twitch limit for a clear impulse then (twitch_max_s stretched by the bed's ringing), s
 };
 

@@ -83,6 +83,14 @@ UnixS onset_after_sleep_starts(UnixS onset, UnixS settle_from, std::vector<UnixS
 bool is_partner_bleed(const DetectedMovement& own, const std::vector<DetectedMovement>& partner, double window_s,
                       double ratio) {
     return std::any_of(partner.begin(), partner.end(), [&](const DetectedMovement& m) {
+        // A jerk on top of a longer movement stands out from what surrounds it on this side. When
+        // it is the partner's, felt through the mattress, the partner's side has it higher: as a
+        // twitch of theirs, or as the crest of their movement.
+        if (own.on_top && m.type != MovementType::twitch) {
+            const double crest = m.start + m.peak_after_s;
+            return crest >= own.start - window_s && crest <= own.start + own.duration_s + window_s &&
+                   m.peak_g >= ratio * own.peak_g;
+        }
         // A long partner movement reaches this side as a string of weak fragments: any of them that
         // starts while the partner moves (± the window) is the partner's.
         return own.start >= m.start - window_s && own.start <= m.start + m.duration_s + window_s &&

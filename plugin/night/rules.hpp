@@ -60,7 +60,9 @@ UnixS onset_after_sleep_starts(UnixS onset, UnixS settle_from, std::vector<UnixS
 
 /// True when `own` is the partner's movement felt through the mattress: it starts while a partner
 /// movement is under way (from `window_s` before that movement's start to `window_s` after its end)
-/// and the partner movement peaks at least `ratio` times higher.
+/// and the partner movement peaks at least `ratio` times higher. A jerk on top of a longer movement
+/// (`own.on_top`) is the partner's only when, within `window_s` of it, the partner has a twitch or
+/// the peak of a movement at least `ratio` times higher.
 bool is_partner_bleed(const DetectedMovement& own, const std::vector<DetectedMovement>& partner,
                       double window_s = 0.5, double ratio = 2.0);
 

@@ -89,12 +89,15 @@ struct OpenNight {
 
 // Checkpoint: the text of plugin/detect/state_text.hpp. Version 1 held the night only; version 2
 // adds the detectors, the movements held for the partner check and the live-state timing, so that
-// a restart continues exactly where it stopped. Version 1 checkpoints are still resumed.
+// a restart continues exactly where it stopped; version 3 keeps, with each of those movements, the
+// time of its peak and whether it is a jerk on top of a longer one (the partner-bleed check reads
+// both). Version 1 and 2 checkpoints are still resumed.
 using state_text::Reader;
 using state_text::Writer;
 
 constexpr const char* CHECKPOINT_MAGIC_V1 = "hypnic-night-1";
-constexpr const char* CHECKPOINT_MAGIC = "hypnic-night-2";
+constexpr const char* CHECKPOINT_MAGIC_V2 = "hypnic-night-2";
+constexpr const char* CHECKPOINT_MAGIC = "hypnic-night-3";
 constexpr long long MINUTE_LIMIT = 100000000000LL;  // minute indices far beyond any real time
 }  // namespace
 
@@ -481,7 +484,7 @@ struct SleeperNight::Impl {
     void counted_movement(const DetectedMovement& m, std::vector<OutputBody>& out) {
         if (masked(m.start)) return;
         auto& bm = minutes[minute_of(m.start)];
-        bm.moving_s += m.duration_s;
+        if (!m.on_top) bm.moving_s += m.duration_s;  // a jerk on top: its movement counted its time
         bm.large |= m.type == MovementType::large_movement;
         bm.limb |= m.type != MovementType::twitch;
         if (!night) {
@@ -947,15 +950,25 @@ struct SleeperNight::Impl {
         w.num(m.duration_s);
         w.num(m.peak_g);
         w.integer(m.gravity_shift);
+        w.num(m.peak_after_s);
+        w.integer(m.on_top);
     }
 
-    static DetectedMovement load_movement(Reader& r) {
+    /// `version` 2 lacked the peak's time (taken as the start) and the on-top mark (none was).
+    static DetectedMovement load_movement(Reader& r, int version) {
         DetectedMovement m;
         m.type = static_cast<MovementType>(r.integer(0, 2));
         m.start = r.num();
         m.duration_s = r.num();
         m.peak_g = r.num();
         m.gravity_shift = r.flag();
+        if (version >= 3) {
+            m.peak_after_s = r.num();
+            m.on_top = r.flag();
+            if (!(m.peak_after_s >= 0 && m.peak_after_s <= m.duration_s + 1e-6) ||
+                (m.on_top && m.type != MovementType::twitch))
+                r.reject();
+        }
         return m;
     }
 
@@ -1001,7 +1014,7 @@ struct SleeperNight::Impl {
         std::vector<std::pair<double, std::map<long long, double>>> epochs;
     };
 
-    std::optional<StreamState> load_stream_state(Reader& r) const {
+    std::optional<StreamState> load_stream_state(Reader& r, int version) const {
         StreamState s;
         s.now = r.opt();
         s.last_state_emit = r.opt();
@@ -1010,10 +1023,10 @@ struct SleeperNight::Impl {
         s.idle.twitches = static_cast<int>(r.integer(0, 1000000));
         s.idle.limb_movements = static_cast<int>(r.integer(0, 1000000));
         s.idle.large_movements = static_cast<int>(r.integer(0, 1000000));
-        if (r.flag()) s.candidate = load_movement(r);
+        if (r.flag()) s.candidate = load_movement(r, version);
         s.vibration_candidate = r.opt();
         for (auto* v : {&s.held, &s.partner_moves})
-            for (std::size_t i = 0, k = r.count(); r.ok() && i < k; ++i) v->push_back(load_movement(r));
+            for (std::size_t i = 0, k = r.count(); r.ok() && i < k; ++i) v->push_back(load_movement(r, version));
         for (const auto& st : sensors) {
             if (!r.ok()) return std::nullopt;
             // The sensor list was checked already; a detector where the configuration has none
@@ -1039,8 +1052,8 @@ struct SleeperNight::Impl {
     /// written for another sensor list.
     bool restore(const std::string& blob) {
         Reader r(blob);
-        const bool v2 = r.next_is(CHECKPOINT_MAGIC);
-        if (!v2 && !r.word(CHECKPOINT_MAGIC_V1)) return false;
+        const int version = r.next_is(CHECKPOINT_MAGIC) ? 3 : r.next_is(CHECKPOINT_MAGIC_V2) ? 2 : r.word(CHECKPOINT_MAGIC_V1) ? 1 : 0;
+        if (version == 0) return false;
         auto phase_of = [&](long long x) { return static_cast<Phase>(x); };
         const Phase ph = phase_of(r.integer(0, 4));
         const double since_t = r.num();
@@ -1134,8 +1147,8 @@ struct SleeperNight::Impl {
             nt = std::move(n);
         }
         std::optional<StreamState> stream;
-        if (v2 && r.ok()) {
-            stream = load_stream_state(r);
+        if (version >= 2 && r.ok()) {
+            stream = load_stream_state(r, version);
             if (!stream) return false;
         }
         if (!r.word("end") || !r.ok()) return false;

@@ -314,7 +314,8 @@ namespace {
 bool same(const DetectedMovement& a, const DetectedMovement& b) {
     return a.type == b.type && a.start == b.start && a.duration_s == b.duration_s && a.peak_g == b.peak_g &&
            a.gravity_shift == b.gravity_shift && a.on_g == b.on_g && a.crest_g == b.crest_g && a.rise_s == b.rise_s &&
-           a.decay_s == b.decay_s && a.impulse == b.impulse && a.twitch_limit_s == b.twitch_limit_s;
+           a.decay_s == b.decay_s && a.impulse == b.impulse && a.twitch_limit_s == b.twitch_limit_s &&
+           a.on_top == b.on_top && a.peak_after_s == b.peak_after_s;
 }
 
 bool same(const EpochActivity& a, const EpochActivity& b) {
@@ -641,13 +642,21 @@ namespace {
 
 constexpr std::size_t GRAVITY_BLOCKS_IN_TEST = 24;  // the detector's gravity history (6 s of 0.25 s blocks)
 
-/// Rewrites a detector-4 section as the section an older version (1 or 2) would have written for
-/// the same state: versions 1-3 hold the exact running median's window (the last 2·half + 1 raw
-/// samples, which the decimated high-pass's history ends with) instead of the high-pass; version 2 lacks the learnt impulse decays and each candidate's four decay
-/// fields; version 1 also the noise-crest statistics, each candidate's eight newer fields and the
-/// rise run. `decays_at`, when given, receives the index (in words) of the impulse decays' count.
-std::string as_version(const std::string& v3, int version, std::size_t* decays_at = nullptr) {
-    std::istringstream in(v3);
+/// Rewrites a detector-5 section as the section an older version (1, 2 or 4) would have written
+/// for the same state. Versions 1-4 lack the short envelope's recent values and each candidate's
+/// jerks on top of it. Versions 1-3 hold the exact running median's window (the last 2·half + 1
+/// raw samples, which the decimated high-pass's history ends with) instead of the high-pass;
+/// version 2 lacks the learnt impulse decays and each candidate's four decay fields; version 1
+/// also the noise-crest statistics, each candidate's eight newer fields and the rise run.
+/// `marks`, when given, receives where (index in words of the section) some of its lists start.
+struct Marks {
+    std::size_t decays = 0;            ///< the learnt impulse decays' count
+    std::size_t hist = 0;              ///< the count of the short envelope's recent values
+    std::vector<std::size_t> on_top;   ///< each candidate's count of jerks on top of it
+};
+
+std::string as_version(const std::string& v5, int version, Marks* marks = nullptr) {
+    std::istringstream in(v5);
     std::vector<std::string> t;
     for (std::string w; in >> w;) t.push_back(w);
     std::vector<std::string> out;
@@ -666,9 +675,12 @@ std::string as_version(const std::string& v3, int version, std::size_t* decays_a
         keep(6);
         if (version >= 2) keep(8);
         else i += 8;
-        i += 4;  // the decay fields (version 3 only)
+        if (version >= 3) keep(4);
+        else i += 4;  // the decay fields (from version 3)
+        if (marks) marks->on_top.push_back(i);
+        i += 1 + 4 * std::stoul(t.at(i));  // the jerks on top of it (version 5)
     };
-    REQUIRE(t.at(i) == "detector-4");
+    REQUIRE(t.at(i) == "detector-5");
     out.push_back("detector-" + std::to_string(version));
     ++i;
     const double hz = std::stod(t.at(i));
@@ -676,7 +688,8 @@ std::string as_version(const std::string& v3, int version, std::size_t* decays_a
     keep(2);
     if (hz > 0) {
         keep(4 + 3);
-        for (int c = 0; c < channels; ++c) {  // high-pass: k, half points, phase, size, head, ring
+        for (int c = 0; c < channels && version >= 4; ++c) keep(5 + std::stoul(t.at(i + 3)));  // the same high-pass
+        for (int c = 0; c < channels && version < 4; ++c) {  // high-pass: k, half points, phase, size, head, ring
             const auto k = std::stoul(t.at(i)), hp = std::stoul(t.at(i + 1)), n = std::stoul(t.at(i + 3));
             const auto head = std::stoul(t.at(i + 4));
             i += 5;
@@ -688,9 +701,12 @@ std::string as_version(const std::string& v3, int version, std::size_t* decays_a
             out.push_back("0");
             out.insert(out.end(), ring.end() - static_cast<std::ptrdiff_t>(window), ring.end());
         }
-        REQUIRE(t.at(i++) == "0");  // samples to skip after an older restart: none here
+        if (version >= 4) keep(1);
+        else REQUIRE(t.at(i++) == "0");  // samples to skip after an older restart: none here
         keep_count(1, 2);                                      // envelopes: size, head, sum, ring
         keep_count(1, 2);
+        if (marks) marks->hist = i;
+        i += 1 + std::stoul(t.at(i)) + 2;                      // the short envelope's recent values (version 5)
         keep_count(1, 0);                                      // the second's values
         keep_count(1, 0);
     }
@@ -699,8 +715,9 @@ std::string as_version(const std::string& v3, int version, std::size_t* decays_a
     keep_count(2, 2);
     if (version >= 2) keep_count(1, 2);  // crest statistics
     else i += 3 + std::stoul(t.at(i));
-    if (decays_at) *decays_at = i;
-    i += 1 + std::stoul(t.at(i));  // impulse decays (version 3 only)
+    if (marks) marks->decays = i;
+    if (version >= 3) keep_count(1, 0);
+    else i += 1 + std::stoul(t.at(i));  // impulse decays (from version 3)
     keep(1 + 4 + 3 + GRAVITY_BLOCKS_IN_TEST * 4);
     keep(1);  // active
     candidate();
@@ -732,13 +749,13 @@ std::string as_version(const std::string& v3, int version, std::size_t* decays_a
 
 }  // namespace
 
-TEST_CASE("detector-1 and detector-2 sections of older checkpoints are still resumed", "[detect][restart]") {
+TEST_CASE("detector-1, -2 and -4 sections of older checkpoints are still resumed", "[detect][restart]") {
     // Split inside the limb movement (pending and in-progress candidates, no neighbour waiting).
     // At 100 Hz the high-pass is decimated: the older window is replayed on the segment's phase.
     // (The section is made from a newer detector, which had handed on k − 1 fewer samples than
     // an older one would have; the restart skips those as for an older one, so only the
     // movements, not the epochs' activity, are compared.)
-    for (int version : {1, 2}) {
+    for (int version : {1, 2, 4}) {
         for (double split_s : {101.0, 160.0}) {
             for (double hz : {50.0, 100.0}) {
                 INFO("version " << version << ", split at " << split_s << " s, " << hz << " Hz");
@@ -940,8 +957,9 @@ TEST_CASE("a detector restored after it learnt the ringing continues with the sa
 
 TEST_CASE("a damaged list of learnt impulse decays is refused", "[detect][ringing][restart][hostile]") {
     const std::string good = saved_after(jerking_body(4, 0.25, 0.17), 200);
-    std::size_t at = 0;
-    as_version(good, 2, &at);
+    Marks marks;
+    as_version(good, 2, &marks);
+    const std::size_t at = marks.decays;
     std::istringstream in(good);
     std::vector<std::string> t;
     for (std::string s; in >> s;) t.push_back(s);
@@ -955,6 +973,204 @@ TEST_CASE("a damaged list of learnt impulse decays is refused", "[detect][ringin
         for (const auto& s : b) text += s + ' ';
         Detector d(DetectorParams{});
         state_text::Reader r(text);
+        CHECK_FALSE(d.restore_state(r));
+    }
+}
+
+namespace {
+
+/// A limb movement of `len_s` from `from_s`: two strokes (2.3 and 4.1 Hz) of `amp_g` each.
+Vec3 strokes(double t, double from_s, double len_s, double amp_g) {
+    if (t < from_s || t >= from_s + len_s) return {0, 0, 0};
+    const double tau = t - from_s;
+    return {amp_g * std::sin(2 * PI * 2.3 * tau), amp_g * std::sin(2 * PI * 4.1 * tau + 1), 0};
+}
+
+std::vector<DetectedMovement> on_top_of(const std::vector<DetectedMovement>& v) {
+    std::vector<DetectedMovement> r;
+    std::copy_if(v.begin(), v.end(), std::back_inserter(r), [](const DetectedMovement& m) { return m.on_top; });
+    return r;
+}
+
+/// A 6 s limb movement from 20 s with a 0.15 s jerk on top of it at 23 s.
+Body jerk_on_movement_body() {
+    Body b;
+    b.extra = [](double t) { return strokes(t, 20, 6, 0.015) + jerk(t, 23, 0.15, 0.15); };
+    return b;
+}
+
+}  // namespace
+
+TEST_CASE("a jerk on top of a limb movement in progress is a twitch beside it", "[detect][on_top]") {
+    for (double hz : {25.0, 50.0, 100.0}) {
+        INFO("hz " << hz);
+        SECTION("in the middle of it") {
+            Body b = jerk_on_movement_body();
+            const auto out = run(b, hz, 45);
+            REQUIRE(out.size() == 2);
+            CHECK(count_near(out, 20, MovementType::limb_movement) == 1);
+            const auto jerks = on_top_of(out);
+            REQUIRE(jerks.size() == 1);
+            CHECK(jerks[0].type == MovementType::twitch);
+            CHECK(jerks[0].start == Approx(T0 + 23).margin(0.15));
+            CHECK(jerks[0].duration_s <= 0.3);
+            CHECK(jerks[0].peak_g > 0.05);
+            CHECK(jerks[0].peak_after_s <= jerks[0].duration_s);
+        }
+        SECTION("where the movement starts") {
+            Body b;
+            b.extra = [](double t) { return strokes(t, 20, 6, 0.015) + jerk(t, 20, 0.15, 0.15); };
+            const auto out = run(b, hz, 45);
+            REQUIRE(out.size() == 2);
+            CHECK(count_near(out, 20, MovementType::limb_movement) == 1);
+            REQUIRE(on_top_of(out).size() == 1);
+            CHECK(on_top_of(out)[0].start == Approx(T0 + 20).margin(0.15));
+        }
+        SECTION("the same limb movement without it has nothing on top") {
+            Body b;
+            b.extra = [](double t) { return strokes(t, 20, 6, 0.015); };
+            const auto out = run(b, hz, 45);
+            REQUIRE(out.size() == 1);
+            CHECK(out[0].type == MovementType::limb_movement);
+        }
+    }
+}
+
+TEST_CASE("a jerk inside a short limb movement is no jerk on top: the movement must go on for a second beside it",
+          "[detect][on_top]") {
+    for (double hz : {50.0, 100.0}) {
+        INFO("hz " << hz);
+        Body b;
+        // 1.6 s of movement with the jerk in its middle: 0.65-0.8 s on either side of it.
+        b.extra = [](double t) { return strokes(t, 20, 1.6, 0.015) + jerk(t, 20.7, 0.15, 0.15); };
+        const auto out = run(b, hz, 45);
+        REQUIRE_FALSE(out.empty());
+        CHECK(on_top_of(out).empty());
+        CHECK(std::none_of(out.begin(), out.end(), [](const DetectedMovement& m) { return m.type == MovementType::twitch; }));
+    }
+}
+
+TEST_CASE("the strokes of irregular limb movements are no jerks on top of them", "[detect][on_top]") {
+    // Forty limb and large movements of 1.5-12 s, each two or three strokes of 0.7-8 Hz with random
+    // weights, phases and directions under a slow swell (science.md: 0.5-10 s, 0.5-8 Hz), 0.01-0.1 g.
+    std::mt19937_64 rng(7);
+    std::uniform_real_distribution<double> u(0, 1);
+    struct Move {
+        double at, len, amp, swell_hz;
+        int k;
+        std::array<double, 3> f, ph, w;
+        std::array<Vec3, 3> dir;
+    };
+    std::vector<Move> moves;
+    for (int i = 0; i < 40; ++i) {
+        Move m{};
+        m.at = 20 + 30.0 * i;
+        m.len = 1.5 + 10.5 * u(rng);
+        m.amp = 0.01 + 0.09 * u(rng);
+        m.swell_hz = 0.1 + 0.5 * u(rng);
+        m.k = 2 + static_cast<int>(2 * u(rng));
+        for (int j = 0; j < 3; ++j) {
+            m.f[j] = 0.7 + 7.3 * u(rng);
+            m.ph[j] = 2 * PI * u(rng);
+            m.w[j] = 0.3 + 0.7 * u(rng);
+            m.dir[j] = {u(rng) - 0.5, u(rng) - 0.5, u(rng) - 0.5};
+        }
+        moves.push_back(m);
+    }
+    Body b;
+    b.extra = [&moves](double t) {
+        Vec3 v{0, 0, 0};
+        for (const Move& m : moves) {
+            const double tau = t - m.at;
+            if (tau < 0 || tau >= m.len) continue;
+            const double ramp = std::min(0.15, m.len / 4);
+            double env = 1;
+            if (tau < ramp) env = 0.5 - 0.5 * std::cos(PI * tau / ramp);
+            else if (tau > m.len - ramp) env = 0.5 - 0.5 * std::cos(PI * (m.len - tau) / ramp);
+            env *= 0.65 + 0.35 * std::sin(2 * PI * m.swell_hz * tau);
+            for (int j = 0; j < m.k; ++j)
+                for (std::size_t a = 0; a < 3; ++a)
+                    v[a] += m.amp * env * m.w[j] * std::sin(2 * PI * m.f[j] * tau + m.ph[j]) * m.dir[j][a];
+        }
+        return v;
+    };
+    for (double hz : {25.0, 100.0}) {
+        INFO("hz " << hz);
+        Body body = b;
+        const auto out = run(body, hz, 20 + 30.0 * 40);
+        CHECK(out.size() >= 30);  // the weakest few stay under the on level
+        CHECK(on_top_of(out).empty());
+        for (const auto& m : out) CHECK(m.type != MovementType::twitch);
+    }
+}
+
+TEST_CASE("a detector restored while a jerk on top waits for its movement continues sample for sample",
+          "[detect][on_top][restart]") {
+    // Before the jerk (23), about when its surroundings have come in (24), after it was noted (25),
+    // and after the movement ended while it waits for the merge gap (27). Batches are whole seconds.
+    for (double hz : {25.0, 100.0}) {
+        for (double split_s : {23.0, 24.0, 25.0, 27.0}) {
+            INFO("hz " << hz << ", split at " << split_s << " s");
+            Body body_a = jerk_on_movement_body(), body_b = jerk_on_movement_body();
+            Detector whole(DetectorParams{}), first(DetectorParams{}), second(DetectorParams{});
+            std::vector<DetectedMovement> want, got;
+            feed(whole, body_a, hz, 0, 45, want);
+            whole.flush(T0 + 45, want);
+            feed(first, body_b, hz, 0, split_s, got);
+            state_text::Writer w;
+            first.save_state(w);
+            state_text::Reader r(w.str());
+            REQUIRE(second.restore_state(r));
+            feed(second, body_b, hz, split_s, 45, got);
+            second.flush(T0 + 45, got);
+            REQUIRE(on_top_of(want).size() == 1);
+            REQUIRE(got.size() == want.size());
+            for (std::size_t i = 0; i < want.size(); ++i) CHECK(same(got[i], want[i]));
+        }
+    }
+}
+
+TEST_CASE("a damaged list of jerks on top or of recent envelope values is refused", "[detect][on_top][restart][hostile]") {
+    // At 25 s the movement is in progress and carries the jerk it had on top.
+    Detector src(DetectorParams{});
+    Body body = jerk_on_movement_body();
+    std::vector<DetectedMovement> out;
+    feed(src, body, 25, 0, 25, out);
+    state_text::Writer w;
+    src.save_state(w);
+    const std::string good = w.str();
+    Marks marks;
+    as_version(good, 4, &marks);
+    std::istringstream in(good);
+    std::vector<std::string> t;
+    for (std::string s; in >> s;) t.push_back(s);
+    REQUIRE(t.at(marks.on_top.at(0)) == "1");  // the movement in progress: one jerk on top
+    const std::size_t j = marks.on_top.at(0) + 1;   // its start, duration, peak, time to peak
+    const std::size_t h = marks.hist;
+    auto text_of = [](const std::vector<std::string>& v) {
+        std::string s;
+        for (const auto& x : v) s += x + ' ';
+        return s;
+    };
+    {
+        Detector d(DetectorParams{});
+        state_text::Reader r(text_of(t));
+        REQUIRE(d.restore_state(r));
+    }
+    std::vector<std::vector<std::string>> bad;
+    for (auto [at, value] : std::initializer_list<std::pair<std::size_t, const char*>>{
+             {j + 1, "5"}, {j + 1, "0"}, {j + 1, "nan"}, {j + 3, "-0.1"}, {j + 3, "0.9"},  // duration, time to peak
+             {j - 1, "65"},                                                            // more than a movement holds
+             {h, "3"}, {h + 1, "-1"}, {h + 1, "inf"},                                  // recent values
+             {h + 1 + std::stoul(t.at(h)), "100000"}}) {                                // their head
+        auto b = t;
+        b.at(at) = value;
+        bad.push_back(b);
+    }
+    for (const auto& b : bad) {
+        INFO(text_of(b).substr(0, 80));
+        Detector d(DetectorParams{});
+        state_text::Reader r(text_of(b));
         CHECK_FALSE(d.restore_state(r));
     }
 }

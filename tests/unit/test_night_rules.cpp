@@ -167,6 +167,31 @@ TEST_CASE("partner bleed: coincident and at least twice as strong on the partner
     CHECK_FALSE(is_partner_bleed(own, {}));
 }
 
+TEST_CASE("partner bleed of a jerk on top of a movement: only a partner jerk or crest at that moment explains it",
+          "[night][rules]") {
+    DetectedMovement own{MovementType::twitch, 100.0, 0.15, 0.05, false};
+    own.on_top = true;
+    own.peak_after_s = 0.05;
+    // The partner turns over for 10 s, peaking 4 s in: on this side a jerk stands out of the
+    // bleed at 100.0. The partner's side has nothing that stands out then: it is the sleeper's.
+    DetectedMovement turn{MovementType::large_movement, 95.0, 10.0, 0.3, true};
+    turn.peak_after_s = 4.0;
+    CHECK_FALSE(is_partner_bleed(own, {turn}));
+    // The same movement peaking at that moment, twice as high or more: the partner's crest felt here.
+    turn.peak_after_s = 5.2;
+    CHECK(is_partner_bleed(own, {turn}));
+    turn.peak_g = 0.08;  // less than twice: the sleeper's own jerk
+    CHECK_FALSE(is_partner_bleed(own, {turn}));
+    // A jerk of the partner's at that moment, twice as high: theirs.
+    const DetectedMovement jerk{MovementType::twitch, 100.1, 0.2, 0.12, false};
+    CHECK(is_partner_bleed(own, {turn, jerk}));
+    // The same partner movement still rejects an ordinary burst of this side, as before.
+    own.on_top = false;
+    turn.peak_g = 0.3;
+    turn.peak_after_s = 4.0;
+    CHECK(is_partner_bleed(own, {turn}));
+}
+
 TEST_CASE("median and MAD", "[night][rules]") {
     CHECK(median({}) == 0);
     CHECK(median({3}) == 3);
