@@ -942,9 +942,11 @@ struct Detector::Impl {
             // Its end is where it fell below the off level, so its start is where it rose above
             // it: a short limb movement whose ramps stay under the on level loses them at both
             // ends, and only counted from there does it reach the limit. A slow rise alone marks
-            // the crest of a weak limb movement (RISE_MAX_S).
+            // the crest of a weak limb movement (RISE_MAX_S). So does a second stroke: a jerk is
+            // one impulse, and its ringing only decays, so once below the release level it never
+            // comes back above RERISE_FRAC of its peak; two strokes are a limb that moved.
             const double rise = c.start - c.rise_from;
-            if (rise > std::max(RISE_MAX_S, 2 * dt) + 1e-9 || m.duration_s + rise >= limit) {
+            if (rise > std::max(RISE_MAX_S, 2 * dt) + 1e-9 || m.duration_s + rise >= limit || c.rerise) {
                 // It began when it first rose above the off level.
                 m.type = MovementType::limb_movement;
                 m.duration_s += rise;

@@ -638,6 +638,31 @@ TEST_CASE("a short limb movement whose ramps lie under the on level is timed fro
     }
 }
 
+TEST_CASE("a short burst of two strokes is a limb movement; one stroke with its ringing is a twitch", "[detect][twitch]") {
+    // Two 0.12 s strokes 0.15 s apart (0.39 s in all): between them the short envelope falls below
+    // the release level, then comes back as high. A jerk is one impulse whose ringing only decays.
+    auto stroke = [](double t, double at) -> Vec3 {
+        const double tau = t - at;
+        if (tau < 0 || tau >= 0.12) return {0, 0, 0};
+        const double a = 0.1 * std::pow(std::sin(PI * tau / 0.12), 2);
+        return {0.2 * a, 0.3 * a, a};
+    };
+    for (double hz : {25.0, 50.0, 100.0}) {
+        INFO("hz " << hz);
+        Body two;
+        two.extra = [&](double t) { return stroke(t, 30) + stroke(t, 30.27); };
+        const auto out = run(two, hz, 60);
+        REQUIRE(out.size() == 1);
+        CHECK(out[0].type == MovementType::limb_movement);
+        CHECK(out[0].start == Approx(T0 + 30).margin(0.15));
+        Body one;
+        one.extra = [](double t) { return jerk(t, 30, 0.12, 0.1, 0.5); };
+        const auto single = run(one, hz, 60);
+        REQUIRE(single.size() == 1);
+        CHECK(single[0].type == MovementType::twitch);
+    }
+}
+
 namespace {
 
 constexpr std::size_t GRAVITY_BLOCKS_IN_TEST = 24;  // the detector's gravity history (6 s of 0.25 s blocks)
