@@ -488,7 +488,8 @@ struct SleeperNight::Impl {
         bm.large |= m.type == MovementType::large_movement;
         bm.limb |= m.type != MovementType::twitch;
         if (!night) {
-            if (has_presence) return;
+            // A jerk on top of a movement is part of that movement's stir, not a second one.
+            if (has_presence || m.on_top) return;
             // Without a presence sensor, sustained movement on an empty bed means someone lay down.
             if (candidate && m.start - candidate->start <= SUSTAINED_MOVE_S) {
                 const DetectedMovement first = *candidate;

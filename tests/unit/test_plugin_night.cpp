@@ -207,6 +207,27 @@ TEST_CASE("without a presence sensor sustained movement starts the night and sto
     CHECK(std::abs(*s.out_of_bed - at(1, 0, 0, 1)) <= 1);
 }
 
+TEST_CASE("without a presence sensor a jerk on top of one movement does not make it sustained movement",
+          "[plugin][night]") {
+    // One 4 s limb movement with a jerk on top of it, then nothing: one stir on an empty bed.
+    Bedroom room;
+    room.add_accel(at(21, 55), at(22, 10));
+    auto& a = room.streams.back();
+    a.bursts.push_back({at(21, 58), 4, 0.05, 3, 0});
+    a.bursts.push_back(twitch_at(at(21, 58, 2), 0.3));
+    room.run(at(22, 10));
+    CHECK(room.phases().empty());
+    // A second movement within two minutes does put someone in bed.
+    Bedroom room2;
+    room2.add_accel(at(21, 55), at(22, 10));
+    auto& b = room2.streams.back();
+    b.bursts.push_back({at(21, 58), 4, 0.05, 3, 0});
+    b.bursts.push_back(twitch_at(at(21, 58, 2), 0.3));
+    b.bursts.push_back(limb_at(at(21, 59)));
+    room2.run(at(22, 10));
+    CHECK_FALSE(room2.phases().empty());
+}
+
 TEST_CASE("a gap in the bed sensor's data lowers coverage", "[plugin][night]") {
     StandardNight n;
     n.accel->gaps.push_back({at(23, 0), at(23, 30)});
