@@ -966,9 +966,9 @@ struct SleeperNight::Impl {
         if (version >= 3) {
             m.peak_after_s = r.num();
             m.on_top = r.flag();
-            if (!(m.peak_after_s >= 0 && m.peak_after_s <= m.duration_s + 1e-6) ||
-                (m.on_top && m.type != MovementType::twitch))
-                r.reject();
+            // The peak may lie past the published end (a duration is measured to the last sample
+            // above the off level less half the envelope window), never before the start.
+            if (!(m.peak_after_s >= 0) || (m.on_top && m.type != MovementType::twitch)) r.reject();
         }
         return m;
     }
