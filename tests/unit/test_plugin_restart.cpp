@@ -66,6 +66,36 @@ TEST_CASE("a checkpointed night resumes after a restart and closes as if uninter
     CHECK(room.history.get_state("night/alex")->empty());
 }
 
+TEST_CASE("a version 2 night checkpoint still resumes", "[plugin][night][restart]") {
+    // Version 3 only adds two fields to each movement held for the partner check. Without a
+    // partner none is held, so with the version 2 magic the same text is what version 2 wrote.
+    Bedroom straight = evening();
+    straight.run(at(1, 40, 0, 1));
+    const auto want = straight.outputs<NightSummary>();
+    REQUIRE(want.size() == 1);
+
+    Bedroom room = evening();
+    room.run(at(23, 0));
+    room.plugin->checkpoint();
+    std::string blob = *room.history.get_state("night/alex");
+    REQUIRE(blob.rfind("hypnic-night-3 ", 0) == 0);
+    blob.replace(0, 14, "hypnic-night-2");
+    room.history.put_state("night/alex", blob);
+    room.plugin = std::make_unique<Plugin>(room.params, *room.zone, room.history);
+    std::vector<Output> ret;
+    room.plugin->retained(ret);
+    REQUIRE_FALSE(ret.empty());
+    CHECK(std::get<LiveState>(ret[0].body).phase == Phase::asleep);
+    CHECK(std::get<LiveState>(ret[0].body).tonight.twitches == 2);
+    room.run(at(1, 40, 0, 1));
+    const auto got = room.outputs<NightSummary>();
+    REQUIRE(got.size() == 1);
+    CHECK(*got[0].sleep_onset == *want[0].sleep_onset);
+    CHECK(got[0].twitches == want[0].twitches);
+    CHECK(got[0].asleep_h == want[0].asleep_h);
+    CHECK(got[0].coverage == want[0].coverage);
+}
+
 TEST_CASE("a damaged checkpoint is ignored, never a crash", "[plugin][night][restart][hostile]") {
     const std::vector<std::string> blobs{
         "garbage",
