@@ -2,6 +2,9 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <functional>
+#include <string>
+#include <vector>
 
 #include "plugin/night/sleeper.hpp"
 #include "test_night_fixture.hpp"
@@ -25,23 +28,41 @@ Bedroom evening() {
     room.presence(pres, at(0, 59, 50, 1), false);
     return room;
 }
-}  // namespace
 
-TEST_CASE("a checkpointed night resumes after a restart and closes as if uninterrupted", "[plugin][night][restart]") {
+/// The evening's closed night, run without a stop.
+NightSummary uninterrupted() {
     Bedroom straight = evening();
     straight.run(at(1, 40, 0, 1));
-    const auto want = straight.outputs<NightSummary>();
-    REQUIRE(want.size() == 1);
+    const auto nights = straight.outputs<NightSummary>();
+    REQUIRE(nights.size() == 1);
+    return nights[0];
+}
 
-    Bedroom room = evening();
+/// The evening run to 23:00 and checkpointed; `edit` may change the checkpoint text before a new
+/// Plugin (a new process) starts on the same History. Returns the new Plugin's retained outputs.
+std::vector<Output> stopped_at_23(Bedroom& room, const std::function<void(std::string&)>& edit = {}) {
     room.run(at(23, 0));
     room.plugin->checkpoint();
     REQUIRE(room.history.get_state("night/alex"));
-    CHECK_FALSE(room.history.get_state("night/alex")->empty());
-    // A new process: same History, fresh Plugin.
+    std::string blob = *room.history.get_state("night/alex");
+    CHECK_FALSE(blob.empty());
+    if (edit) {
+        edit(blob);
+        room.history.put_state("night/alex", blob);
+    }
     room.plugin = std::make_unique<Plugin>(room.params, *room.zone, room.history);
     std::vector<Output> ret;
     room.plugin->retained(ret);
+    return ret;
+}
+}  // namespace
+
+TEST_CASE("a checkpointed night resumes after a restart and closes as if uninterrupted", "[plugin][night][restart]") {
+    const std::vector<NightSummary> want{uninterrupted()};
+
+    Bedroom room = evening();
+    // A new process: same History, fresh Plugin.
+    const auto ret = stopped_at_23(room);
     REQUIRE_FALSE(ret.empty());
     const auto& live = std::get<LiveState>(ret[0].body);
     CHECK(live.phase == Phase::asleep);
@@ -69,31 +90,22 @@ TEST_CASE("a checkpointed night resumes after a restart and closes as if uninter
 TEST_CASE("a version 2 night checkpoint still resumes", "[plugin][night][restart]") {
     // Version 3 only adds two fields to each movement held for the partner check. Without a
     // partner none is held, so with the version 2 magic the same text is what version 2 wrote.
-    Bedroom straight = evening();
-    straight.run(at(1, 40, 0, 1));
-    const auto want = straight.outputs<NightSummary>();
-    REQUIRE(want.size() == 1);
-
+    const NightSummary want = uninterrupted();
     Bedroom room = evening();
-    room.run(at(23, 0));
-    room.plugin->checkpoint();
-    std::string blob = *room.history.get_state("night/alex");
-    REQUIRE(blob.rfind("hypnic-night-3 ", 0) == 0);
-    blob.replace(0, 14, "hypnic-night-2");
-    room.history.put_state("night/alex", blob);
-    room.plugin = std::make_unique<Plugin>(room.params, *room.zone, room.history);
-    std::vector<Output> ret;
-    room.plugin->retained(ret);
+    const auto ret = stopped_at_23(room, [](std::string& blob) {
+        REQUIRE(blob.rfind("hypnic-night-3 ", 0) == 0);
+        blob.replace(0, 14, "hypnic-night-2");
+    });
     REQUIRE_FALSE(ret.empty());
     CHECK(std::get<LiveState>(ret[0].body).phase == Phase::asleep);
     CHECK(std::get<LiveState>(ret[0].body).tonight.twitches == 2);
     room.run(at(1, 40, 0, 1));
     const auto got = room.outputs<NightSummary>();
     REQUIRE(got.size() == 1);
-    CHECK(*got[0].sleep_onset == *want[0].sleep_onset);
-    CHECK(got[0].twitches == want[0].twitches);
-    CHECK(got[0].asleep_h == want[0].asleep_h);
-    CHECK(got[0].coverage == want[0].coverage);
+    CHECK(*got[0].sleep_onset == *want.sleep_onset);
+    CHECK(got[0].twitches == want.twitches);
+    CHECK(got[0].asleep_h == want.asleep_h);
+    CHECK(got[0].coverage == want.coverage);
 }
 
 TEST_CASE("a damaged checkpoint is ignored, never a crash", "[plugin][night][restart][hostile]") {
