@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -251,8 +252,10 @@ public:
             const auto own = near(own_moves_, false);
             std::printf("  FN %-13s at %.2f impulse %.2f s peak %.4f g; detector: %s\n", cause, t.start, t.duration_s, t.peak_g,
                         own == own_moves_.end() ? "nothing" : features(&*own));
-            if (own != own_moves_.end()) continue;
-            // Nothing of the sleeper's own started near it: what was going on around it.
+            const bool withheld = std::strcmp(cause, "withheld") == 0;
+            if (own != own_moves_.end() && !withheld) continue;
+            // Nothing of the sleeper's own started near it, or the night withheld it: what was going
+            // on around it.
             for (const auto& o : truth)
                 if (&o != &t && o.start + o.duration_s >= t.start - NEARBY_S && o.start <= t.start + NEARBY_S)
                     std::printf("      truth %s %+.2f s, %.2f s long, peak %.4f g\n", CLASS_NAMES[class_index(o.type)],
@@ -263,8 +266,8 @@ public:
                                 d.duration_s, features(&d));
             for (const auto& d : partner_moves_)
                 if (d.start + d.duration_s >= t.start - NEARBY_S && d.start <= t.start + NEARBY_S)
-                    std::printf("      partner %s %+.2f s, %.2f s long, peak %.4f g\n", CLASS_NAMES[class_index(d.type)],
-                                d.start - t.start, d.duration_s, d.peak_g);
+                    std::printf("      partner %s %+.2f s, %.2f s long, peak %.4f g at %+.2f s\n", CLASS_NAMES[class_index(d.type)],
+                                d.start - t.start, d.duration_s, d.peak_g, d.start + d.peak_after_s - t.start);
         }
         // The impulses the detector learnt the bed's ringing from, by what they truly were.
         int imp_twitch = 0, imp_other = 0;

@@ -924,8 +924,11 @@ struct Detector::Impl {
         // are cut and merged as before.
         double limit = p.twitch_max_s;
         // The body's part is over within twitch_max_s (the premise of that limit), so here the
-        // impulse only has to fall below half its peak within it; teaching asks for 0.3 s.
-        if (m.duration_s >= p.twitch_max_s && is_impulse(c, m.decay_s, p.twitch_max_s) &&
+        // impulse only has to fall below half its peak within it; teaching asks for 0.3 s. Its
+        // length is counted with its rise from the off level, as below: one that reaches the limit
+        // only with its rise is judged by its fall as well.
+        const double rise = c.start - c.rise_from;
+        if (m.duration_s + rise >= p.twitch_max_s && is_impulse(c, m.decay_s, p.twitch_max_s) &&
             m.decay_s <= RING_DECAY_SPREAD * p.ring_decay_s * ring_scale + 1e-9) {
             const double impulse_s = std::max(dt, c.decay_last - c.start + dt - 0.5 * static_cast<double>(env_len) * dt);
             if (impulse_s < twitch_limit()) {
@@ -945,7 +948,6 @@ struct Detector::Impl {
             // the crest of a weak limb movement (RISE_MAX_S). So does a second stroke: a jerk is
             // one impulse, and its ringing only decays, so once below the release level it never
             // comes back above RERISE_FRAC of its peak; two strokes are a limb that moved.
-            const double rise = c.start - c.rise_from;
             if (rise > std::max(RISE_MAX_S, 2 * dt) + 1e-9 || m.duration_s + rise >= limit || c.rerise) {
                 // It began when it first rose above the off level.
                 m.type = MovementType::limb_movement;

@@ -861,6 +861,31 @@ TEST_CASE("a long jerk that peaks late is a twitch though the bed rings past twi
     }
 }
 
+TEST_CASE("a jerk whose ringing lasts longer is never a twitch again once it was a limb movement", "[detect][ringing][twitch]") {
+    // The same jerk on beds that ring longer and longer (decay 0.03-0.20 s in 5 ms steps): its fall
+    // to the release level only lengthens, so once it is too long for a twitch it stays too long.
+    // A jerk that reaches twitch_max_s only with its rise from the off level (one or two samples)
+    // must be judged by its fall like one that reaches it without: otherwise a slightly shorter
+    // ringing turned a twitch into a limb movement and back.
+    for (double hz : {25.0, 50.0, 100.0})
+        for (double dur_s : {0.2, 0.25, 0.3})
+            for (double peak_g : {0.06, 0.2}) {
+                std::string classes;
+                for (int k = 0; k <= 34; ++k) {
+                    const double decay_s = 0.03 + 0.005 * k;
+                    Body body;
+                    body.extra = [=](double t) { return jerk(t, 30.0, dur_s, peak_g, 0.6, decay_s); };
+                    const auto out = detect(DetectorParams{}, body, hz, 60);
+                    REQUIRE(out.size() == 1);
+                    classes += out[0].type == MovementType::twitch ? 'T' : 'L';
+                }
+                INFO("hz " << hz << ", jerk " << dur_s << " s of " << peak_g << " g: " << classes);
+                CHECK(classes.front() == 'T');
+                CHECK(classes.find('T', classes.find('L') == std::string::npos ? classes.size() : classes.find('L')) ==
+                      std::string::npos);
+            }
+}
+
 TEST_CASE("a movement that starts at full strength and fades over 0.6 s stays a limb movement", "[detect][ringing]") {
     // It rises as fast as a jerk and falls below half its peak within 0.5 s, but it fades far more
     // slowly than the bed rings: the body kept moving, so the fall to the release level is no
@@ -1199,3 +1224,4 @@ TEST_CASE("a damaged list of jerks on top or of recent envelope values is refuse
         CHECK_FALSE(d.restore_state(r));
     }
 }
+
