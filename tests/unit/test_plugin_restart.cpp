@@ -163,3 +163,72 @@ TEST_CASE("the night-closed hook runs once per closed night and may add outputs"
     CHECK(std::count_if(out.begin(), out.end(), [](const OutputBody& b) { return std::holds_alternative<WinddownNext>(b); }) == 1);
     CHECK(sn.last_night());
 }
+
+TEST_CASE("a night checkpoint with a damaged partner movement is refused, never a crash",
+          "[plugin][night][restart][hostile]") {
+    // With a partner sensor, the partner's recent movements are part of the checkpoint (the
+    // partner-bleed check needs them). A partner twitch just before the stop is one of them; its
+    // peak time may not lie before its start, and only a twitch can be a jerk on top of a movement.
+    const auto with_partner = [] {
+        Bedroom room = evening();
+        AccelStream& partner = room.add_accel(at(21, 55), at(1, 0, 0, 1), /*partner=*/true);
+        partner.bursts.push_back(twitch_at(at(22, 59, 30), 0.3));
+        // The bed sensor reports again (as a retained presence is delivered again on reconnecting):
+        // a night whose checkpoint was refused starts again from here.
+        room.presence(1, at(23, 5), true);
+        return room;
+    };
+    // The tokens of the partner twitch: type, start, duration, peak, gravity shift, peak time, on top.
+    const auto twitch_tokens = [](const std::string& blob) {
+        std::vector<std::size_t> begins;
+        for (std::size_t i = 0; i < blob.size();) {
+            while (i < blob.size() && blob[i] == ' ') ++i;
+            if (i < blob.size()) begins.push_back(i);
+            while (i < blob.size() && blob[i] != ' ') ++i;
+        }
+        auto token = [&](std::size_t k) { return blob.substr(begins[k], blob.find(' ', begins[k]) - begins[k]); };
+        for (std::size_t k = 0; k + 6 < begins.size(); ++k) {
+            if (token(k) != "0") continue;
+            const double start = std::strtod(token(k + 1).c_str(), nullptr);
+            if (std::abs(start - at(22, 59, 30)) < 0.5 && std::strtod(token(k + 2).c_str(), nullptr) < 0.5)
+                return std::vector<std::size_t>(begins.begin() + static_cast<std::ptrdiff_t>(k),
+                                                begins.begin() + static_cast<std::ptrdiff_t>(k + 7));
+        }
+        return std::vector<std::size_t>{};
+    };
+    const auto set_token = [](std::string& blob, std::size_t begin, const std::string& value) {
+        blob.replace(begin, blob.find(' ', begin) - begin, value);
+    };
+
+    {
+        // Undamaged, the checkpoint holds the twitch and resumes.
+        Bedroom room = with_partner();
+        const auto ret = stopped_at_23(room, [&](std::string& blob) { REQUIRE(twitch_tokens(blob).size() == 7); });
+        REQUIRE_FALSE(ret.empty());
+        CHECK(std::get<LiveState>(ret[0].body).phase == Phase::asleep);
+    }
+    const std::vector<std::function<void(std::string&)>> damage{
+        [&](std::string& blob) { set_token(blob, twitch_tokens(blob)[5], "-0.25"); },  // peak before the start
+        [&](std::string& blob) { set_token(blob, twitch_tokens(blob)[5], "nan"); },
+        [&](std::string& blob) {  // a limb movement marked as a jerk on top
+            const auto t = twitch_tokens(blob);
+            set_token(blob, t[6], "1");
+            set_token(blob, t[0], "1");
+        },
+        [&](std::string& blob) { set_token(blob, twitch_tokens(blob)[6], "2"); },  // not a flag
+    };
+    for (std::size_t k = 0; k < damage.size(); ++k) {
+        INFO("damage " << k);
+        Bedroom room = with_partner();
+        const auto ret = stopped_at_23(room, damage[k]);
+        // The night was not restored from the damage: the new process starts out of bed, with
+        // none of the evening's twitches, and the night starts again from the next readings.
+        REQUIRE_FALSE(ret.empty());
+        CHECK(std::get<LiveState>(ret[0].body).phase == Phase::out_of_bed);
+        CHECK(std::get<LiveState>(ret[0].body).tonight.twitches == 0);
+        room.run(at(1, 40, 0, 1));
+        const auto nights = room.outputs<NightSummary>();
+        REQUIRE(nights.size() == 1);
+        CHECK(*nights[0].in_bed >= at(23, 0));
+    }
+}
