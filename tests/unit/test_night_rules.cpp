@@ -264,6 +264,48 @@ TEST_CASE("verdict: only the last baseline_nights count", "[night][rules][verdic
     CHECK(v.heavy);
 }
 
+TEST_CASE("verdict: frequent twitch-heavy nights do not become the usual", "[night][rules][verdict]") {
+    HeavyParams p;
+    // 14 nights, 6 of them twitch-heavy (7-13 onset twitches, judged so when they closed). Over all
+    // 14 the median is 2.5 and the MAD 1.5: heavy only from 9, so a night of 7 or 8 would pass.
+    std::vector<int> k{1, 2, 9, 2, 1, 10, 3, 12, 2, 8, 1, 13, 2, 7};
+    auto prior = nights_with(k);
+    for (auto& n : prior) n.twitch_heavy = n.onset_twitches >= 6;
+    auto all_in = prior;
+    for (auto& n : all_in) n.twitch_heavy = false;
+    CHECK(judge_heavy(8, all_in, p).baseline.threshold == 9);
+    CHECK_FALSE(judge_heavy(8, all_in, p).heavy);
+    // Over the 8 usual nights: median 2, MAD 0.5 (spread floor 1): 2 + 2.5 = 4.5, so the absolute 5.
+    const Verdict v = judge_heavy(7, prior, p);
+    CHECK(v.heavy);
+    CHECK(v.baseline.nights == 8);
+    CHECK(v.baseline.onset_twitches_median == 2);
+    CHECK(v.baseline.threshold == 5);
+    CHECK(v.reason == "7 twitches while falling asleep; your usual is 2 (median of 8 nights that were not twitch-heavy)");
+    CHECK_FALSE(judge_heavy(3, prior, p).heavy);
+}
+
+TEST_CASE("verdict: a lasting change becomes the usual once fewer than min_nights usual nights remain",
+          "[night][rules][verdict]") {
+    HeavyParams p;  // min_nights 5
+    // Four usual nights, then ten of 8 onset twitches, each judged heavy when it closed. With only
+    // four usual nights left, all fourteen count: median 8, spread floor 1, heavy from 11.
+    std::vector<int> k{2, 2, 2, 2};
+    for (int i = 0; i < 10; ++i) k.push_back(8);
+    auto prior = nights_with(k);
+    for (auto& n : prior) n.twitch_heavy = n.onset_twitches >= 6;
+    const Verdict v = judge_heavy(8, prior, p);
+    CHECK_FALSE(v.heavy);
+    CHECK(v.baseline.nights == 14);
+    CHECK(v.baseline.onset_twitches_median == 8);
+    CHECK(v.baseline.threshold == 11);
+    CHECK(v.reason == "8 twitches while falling asleep; your usual is 8 (median of 14 nights), twitch-heavy from 11");
+    // With a fifth usual night in the window, the usual nights alone count again.
+    prior.insert(prior.begin() + 4, nights_with({2})[0]);
+    CHECK(judge_heavy(8, prior, p).heavy);
+    CHECK(judge_heavy(8, prior, p).baseline.nights == 5);
+}
+
 TEST_CASE("factors: count, amount, last, hours before bed and lateness per factor", "[night][rules][factors]") {
     const UnixS bed = at(23, 0);
     std::vector<FactorLog> logs{
