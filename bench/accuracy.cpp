@@ -312,10 +312,17 @@ void explain_onset(const std::vector<NightSummary>& summaries, const std::vector
         const UnixS ws = s->lights_out ? *s->lights_out : s->in_bed.value_or(lo);
         const UnixS we = s->sleep_onset ? *s->sleep_onset + TRUTH_WINDOW_AFTER_S : ws;
         const UnixS twe = tn.sleep_onset + TRUTH_WINDOW_AFTER_S;
-        std::printf("  onset %s: lights-out 0 / %+.1f, onset %+.1f / %+.1f (error %+.1f), onset twitches %d / %d%s\n",
+        std::printf("  onset %s: lights-out 0 / %+.1f, onset %+.1f / %+.1f (error %+.1f), onset twitches %d / %d%s%s",
                     tn.night.c_str(), rel(s->lights_out), (tn.sleep_onset - lo) / 60, rel(s->sleep_onset),
                     s->sleep_onset ? (*s->sleep_onset - tn.sleep_onset) / 60 : NAN, tn.onset_twitches, s->onset_twitches,
-                    s->onset_twitches == tn.onset_twitches ? "" : "  <- wrong");
+                    s->onset_twitches == tn.onset_twitches ? "" : "  <- wrong",
+                    s->twitch_heavy == tn.twitch_heavy ? ""
+                    : tn.twitch_heavy                  ? "  <- not judged twitch-heavy"
+                                                       : "  <- judged twitch-heavy");
+        if (s->twitch_heavy != tn.twitch_heavy)
+            std::printf(" (from %g: usual %g, MAD %g over %d nights)", s->baseline.threshold, s->baseline.onset_twitches_median,
+                        s->baseline.onset_twitches_mad, s->baseline.nights);
+        std::printf("\n");
         std::vector<UnixS> det;
         for (const auto& e : events)
             if (e.type == MovementType::twitch) det.push_back(e.start);
