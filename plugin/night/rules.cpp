@@ -152,8 +152,8 @@ Verdict judge_heavy(int onset_twitches, const std::vector<NightSummary>& prior, 
     // The usual night is one that was not twitch-heavy. Left in, frequent heavy nights widen the
     // spread and raise the median until they no longer stand out (a third of the nights heavy put
     // the threshold at 10-29 on the accuracy benchmark's 25-night series). While fewer than
-    // min_nights usual nights remain in the window (a lasting change), all of them count, so a new
-    // normal becomes the usual.
+    // min_nights usual nights remain in the window (a lasting change), every night in it counts, so
+    // a new normal becomes the usual.
     const bool left_out = usual_onset.size() < onset.size() && static_cast<int>(usual_onset.size()) >= std::max(1, p.min_nights);
     if (left_out) {
         onset = std::move(usual_onset);

@@ -288,8 +288,8 @@ TEST_CASE("verdict: frequent twitch-heavy nights do not become the usual", "[nig
 TEST_CASE("verdict: a lasting change becomes the usual once fewer than min_nights usual nights remain",
           "[night][rules][verdict]") {
     HeavyParams p;  // min_nights 5
-    // Four usual nights, then ten of 8 onset twitches, each judged heavy when it closed. With only
-    // four usual nights left, all fourteen count: median 8, spread floor 1, heavy from 11.
+    // Four usual nights, then ten of 8 onset twitches marked twitch-heavy. With only four usual
+    // nights left, all fourteen count: median 8, spread floor 1, heavy from 11.
     std::vector<int> k{2, 2, 2, 2};
     for (int i = 0; i < 10; ++i) k.push_back(8);
     auto prior = nights_with(k);
@@ -304,6 +304,28 @@ TEST_CASE("verdict: a lasting change becomes the usual once fewer than min_night
     prior.insert(prior.begin() + 4, nights_with({2})[0]);
     CHECK(judge_heavy(8, prior, p).heavy);
     CHECK(judge_heavy(8, prior, p).baseline.nights == 5);
+}
+
+TEST_CASE("verdict: night by night, a lasting change is twitch-heavy for 24 nights, then the usual",
+          "[night][rules][verdict]") {
+    // Four weeks of 2 onset twitches, then 8 every night, each night judged with the ones before it
+    // as they were judged (the 28-night window at the defaults). The new nights are heavy until
+    // fewer than min_nights usual nights remain in the window; from then on 8 is the usual.
+    HeavyParams p;
+    std::vector<NightSummary> history;
+    auto close = [&](int onset) {
+        NightSummary n = nights_with({onset})[0];
+        n.twitch_heavy = judge_heavy(onset, history, p).heavy;
+        history.push_back(n);
+        return n.twitch_heavy;
+    };
+    for (int i = 0; i < 28; ++i) CHECK_FALSE(close(2));
+    std::string verdicts;
+    for (int i = 0; i < 40; ++i) verdicts += close(8) ? 'H' : '.';
+    CHECK(verdicts == std::string(24, 'H') + std::string(16, '.'));
+    // Back to 2: an ordinary night, not heavy, and 8 stays the usual.
+    CHECK_FALSE(close(2));
+    CHECK_FALSE(close(8));
 }
 
 TEST_CASE("factors: count, amount, last, hours before bed and lateness per factor", "[night][rules][factors]") {
