@@ -5,7 +5,6 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -241,18 +240,18 @@ public:
             };
             if (near(events, true) != events.end()) continue;
             const char* cause = "undetected";
+            bool withheld = false;
             const auto other = near(events, false);
             const auto inside = std::find_if(events.begin(), events.end(), [&](const MovementEvent& d) {
                 return t.start >= d.start && t.start <= d.start + d.duration_s;
             });
             if (other != events.end()) cause = "other class", ++e.fn_other_class;
             else if (inside != events.end()) cause = "swallowed", ++e.fn_swallowed;
-            else if (near(own_moves_, true) != own_moves_.end()) cause = "withheld", ++e.fn_withheld;
+            else if (near(own_moves_, true) != own_moves_.end()) cause = "withheld", withheld = true, ++e.fn_withheld;
             else ++e.fn_undetected;
             const auto own = near(own_moves_, false);
             std::printf("  FN %-13s at %.2f impulse %.2f s peak %.4f g; detector: %s\n", cause, t.start, t.duration_s, t.peak_g,
                         own == own_moves_.end() ? "nothing" : features(&*own));
-            const bool withheld = std::strcmp(cause, "withheld") == 0;
             if (own != own_moves_.end() && !withheld) continue;
             // Nothing of the sleeper's own started near it, or the night withheld it: what was going
             // on around it.
